@@ -1,0 +1,6 @@
+package io.jvirt.api;
+
+/** How a graceful shutdown or reboot is asked of the guest. {@link #DEFAULT} lets the driver choose. */
+public enum ShutdownMode {
+    DEFAULT, ACPI, AGENT
+}
