@@ -45,6 +45,9 @@ final class Units {
             return KIB;
         }
         String u = unit.strip().toLowerCase(Locale.ROOT);
+        if (u.isEmpty()) {
+            throw badUnit(unit, path);
+        }
         switch (u) {
             case "b", "byte", "bytes" -> {
                 return BigInteger.ONE;
