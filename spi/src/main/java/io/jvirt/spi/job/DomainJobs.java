@@ -128,14 +128,12 @@ public final class DomainJobs {
                 if (dom.isRemoved()) {
                     throw removed();
                 }
-                Condition c;
-                if (async != null && (async.mask & kind.bit) == 0) {
-                    c = asyncCond;
-                } else if (active != null) {
-                    c = jobCond;
-                } else {
+                AsyncJob a = async;
+                JobRules.Block b = JobRules.normal(kind, a != null, a == null ? 0 : a.mask, active != null);
+                if (b == JobRules.Block.NONE) {
                     break;
                 }
+                Condition c = b == JobRules.Block.ASYNC_MASK ? asyncCond : jobCond;
                 if (!queued) {
                     enqueue(kind != JobKind.DESTROY, kind + " job (" + api + ")");
                     queued = true;
@@ -173,7 +171,7 @@ public final class DomainJobs {
                     throw removed();
                 }
                 parent.requireCurrent();
-                if (active == null) {
+                if (JobRules.nested(active != null) == JobRules.Block.NONE) {
                     break;
                 }
                 if (!queued) {
@@ -244,14 +242,11 @@ public final class DomainJobs {
                 if (dom.isRemoved()) {
                     throw removed();
                 }
-                Condition c;
-                if (async != null) {
-                    c = asyncCond;
-                } else if (active != null) {
-                    c = jobCond;
-                } else {
+                JobRules.Block b = JobRules.async(async != null, active != null);
+                if (b == JobRules.Block.NONE) {
                     break;
                 }
+                Condition c = b == JobRules.Block.ASYNC_JOB ? asyncCond : jobCond;
                 if (!queued) {
                     enqueue(false, what);
                     queued = true;
@@ -347,7 +342,7 @@ public final class DomainJobs {
                 if (dom.isRemoved()) {
                     throw removed();
                 }
-                if (agent == null) {
+                if (JobRules.agent(agent != null) == JobRules.Block.NONE) {
                     break;
                 }
                 if (!queued) {
