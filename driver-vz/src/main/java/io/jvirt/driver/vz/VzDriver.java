@@ -130,6 +130,11 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
         return session.unwrap(type);
     }
 
+    /** How many SDK events wait to be applied to the cache (for tests and diagnostics). */
+    public int pumpBacklog() {
+        return pump.backlog();
+    }
+
     @Override
     public void close() {
         pump.close();

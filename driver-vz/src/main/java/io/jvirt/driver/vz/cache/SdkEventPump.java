@@ -29,6 +29,7 @@ public final class SdkEventPump implements AutoCloseable {
     private final LinkedBlockingQueue<SdkEvent> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
     private final AutoCloseable subscription;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     public SdkEventPump(SdkSession session, VzCache cache, Duration sdkTimeout) {
@@ -36,7 +37,10 @@ public final class SdkEventPump implements AutoCloseable {
         this.cache = cache;
         this.sdkTimeout = sdkTimeout;
         this.worker = Thread.ofVirtual().name("vz-sdk-events").unstarted(this::loop);
-        this.subscription = session.subscribe(queue::add);
+        this.subscription = session.subscribe(e -> {
+            pending.incrementAndGet();
+            queue.add(e);
+        });
         worker.start();
     }
 
@@ -59,6 +63,8 @@ public final class SdkEventPump implements AutoCloseable {
                 }
             } catch (RuntimeException ex) {
                 LOG.log(Level.ERROR, "vz: SDK event " + e + " failed", ex);
+            } finally {
+                pending.decrementAndGet();
             }
         }
     }
@@ -121,7 +127,7 @@ public final class SdkEventPump implements AutoCloseable {
 
     /** How many events wait to be handled. */
     public int backlog() {
-        return queue.size();
+        return pending.get();
     }
 
     @Override

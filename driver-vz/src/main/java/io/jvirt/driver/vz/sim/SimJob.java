@@ -25,6 +25,8 @@ final class SimJob<T> implements SdkJob<T> {
     private volatile boolean cancelRequested;
     private volatile boolean effectApplied;
     private volatile Progress progress;
+    private T value;
+    private SdkException error;
 
     private SimJob(String operation, long total) {
         this.operation = operation;
@@ -45,7 +47,9 @@ final class SimJob<T> implements SdkJob<T> {
             try {
                 job.run(plan, effect);
             } finally {
+                // the handle is released before the waiter learns the outcome, as in the SDK
                 onEnd.run();
+                job.publish();
             }
         });
         return job;
@@ -83,14 +87,21 @@ final class SimJob<T> implements SdkJob<T> {
                 Thread.sleep(plan.after());
             }
             progress = new Progress("completed", total, total);
-            result.complete(value);
+            this.value = value;
         } catch (SdkException e) {
-            result.completeExceptionally(e);
+            error = e;
         } catch (InterruptedException e) {
-            result.completeExceptionally(new SdkException(SdkException.Kind.CANCELLED, "SDK job '" + operation + "' interrupted"));
+            error = new SdkException(SdkException.Kind.CANCELLED, "SDK job '" + operation + "' interrupted");
         } catch (RuntimeException e) {
-            result.completeExceptionally(new SdkException(SdkException.Kind.FAILED,
-                    "SDK job '" + operation + "' failed unexpectedly: " + e));
+            error = new SdkException(SdkException.Kind.FAILED, "SDK job '" + operation + "' failed unexpectedly: " + e);
+        }
+    }
+
+    private void publish() {
+        if (error != null) {
+            result.completeExceptionally(error);
+        } else {
+            result.complete(value);
         }
     }
 
