@@ -45,10 +45,11 @@ class VzResponsivenessTest {
                     || a.driver.jobInfo(d).type() == JobInfo.Type.UNBOUNDED);
             long started = System.nanoTime();
 
-            // group 1: cache only, measured over many calls
-            int n = 4000;
-            long[] nanos = new long[n];
-            for (int i = 0; i < n; i++) {
+            // group 1: cache only, measured over many calls for 2 s of the migration
+            long[] nanos = new long[2_000_000];
+            int n = 0;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (int i = 0; i < nanos.length && System.nanoTime() < until; i++, n++) {
                 long t0 = System.nanoTime();
                 switch (i % 8) {
                     case 0 -> a.driver.domains().byName("busy");
@@ -62,9 +63,11 @@ class VzResponsivenessTest {
                 }
                 nanos[i] = System.nanoTime() - t0;
             }
-            Arrays.sort(nanos);
+            Arrays.sort(nanos, 0, n);
             double p99ms = nanos[(int) (n * 0.99)] / 1e6;
-            assertTrue(p99ms < 5, "group-1 p99 " + p99ms + " ms during a migration");
+            assertTrue(n > 1000, "only " + n + " group-1 calls in 2 s");
+            assertTrue(p99ms < 5, "group-1 p99 " + p99ms + " ms during a migration (" + n + " calls, max "
+                    + nanos[n - 1] / 1e6 + " ms)");
             JobInfo info = a.driver.jobInfo(d);
             assertEquals("migration out", info.operation());
             assertTrue(info.memTotal() > 0 && info.memProcessed() > 0, info.toString());

@@ -24,7 +24,14 @@ public final class VmPrivate {
     public VmState vmState;
     /** The version of the last applied {@link io.jvirt.driver.vz.sdk.VmInfo}. */
     public long version = Long.MIN_VALUE;
-    /** The SDK job last started on {@link #handle} (so a caller can wait until the handle is free). */
+    /**
+     * Held by the one thread using {@link #handle}, from the start of an SDK operation until its job
+     * and the refresh after it are done. Jobs already keep group-2 calls apart; this keeps a destroy
+     * (admitted during an async job) off the handle until the cancelled async job has let go. Never
+     * the domain lock, never taken with the domain lock held, always taken with a timeout.
+     */
+    public final java.util.concurrent.locks.ReentrantLock handleLock = new java.util.concurrent.locks.ReentrantLock();
+    /** The SDK job last started on {@link #handle}, for messages. */
     public volatile SdkJob<?> handleJob;
 
     public VmPrivate(VmHandle handle) {

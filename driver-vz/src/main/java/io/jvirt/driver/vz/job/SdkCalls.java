@@ -70,15 +70,13 @@ public final class SdkCalls {
             VmPrivate p = VzCache.priv(dom);
             Outcome<T> out = new Outcome<>();
             try {
-                job.remote(() -> {
-                    awaitHandleFree(dom, p);
+                job.remote(() -> withHandle(dom, p, () -> {
                     SdkJob<T> j = op.apply(p.handle);
                     p.handleJob = j;
                     out.value = await(dom, j);
                     out.done = true;
                     out.info = refresh(dom, p);
-                    return null;
-                });
+                }));
             } catch (VirtException e) {
                 if (!(out.done && toleratesRemoval && dom.isRemoved())) {
                     throw e;
@@ -112,8 +110,7 @@ public final class SdkCalls {
             });
             Outcome<T> out = new Outcome<>();
             try {
-                job.remote(() -> {
-                    awaitHandleFree(dom, p);
+                job.remote(() -> withHandle(dom, p, () -> {
                     SdkJob<T> j = op.apply(p.handle);
                     p.handleJob = j;
                     running.set(j);
@@ -125,8 +122,7 @@ public final class SdkCalls {
                     out.done = true;
                     job.setPhase("finishing");
                     out.info = refresh(dom, p);
-                    return null;
-                });
+                }));
             } catch (VirtException e) {
                 if (!(out.done && toleratesRemoval && dom.isRemoved())) {
                     job.fail(e.getMessage());
@@ -218,22 +214,33 @@ public final class SdkCalls {
     }
 
     /**
-     * Waits (lock dropped) until no earlier SDK job uses the handle: only a destroy can get here
-     * while a cancelled async job's SDK job is still winding down.
+     * Runs {@code body} as the only user of the VM's shared handle (domain lock not held). Waits for
+     * the handle at most the SDK timeout: only a destroy admitted during an async job can find it
+     * busy, until the cancelled job lets go.
      */
-    private void awaitHandleFree(DomainObj dom, VmPrivate p) {
-        SdkJob<?> prev = p.handleJob;
-        if (prev == null || prev.isDone()) {
-            return;
+    private Void withHandle(DomainObj dom, VmPrivate p, Runnable body) {
+        if (dom.isLockedByCurrentThread()) {
+            throw new IllegalStateException("taking the SDK handle of domain '" + dom.name() + "' with its lock held");
+        }
+        boolean got;
+        try {
+            got = p.handleLock.tryLock(sdkTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VirtException(ErrorCode.OPERATION_ABORTED, "interrupted while waiting for the SDK handle of domain '"
+                    + dom.name() + "'");
+        }
+        if (!got) {
+            SdkJob<?> holder = p.handleJob;
+            throw new VirtException(ErrorCode.OPERATION_TIMEOUT, "the SDK handle of domain '" + dom.name()
+                    + "' is still used by SDK job '" + (holder == null ? "?" : holder.operation()) + "' after "
+                    + sdkTimeout.toMillis() + " ms");
         }
         try {
-            prev.await(sdkTimeout);
-        } catch (SdkException e) {
-            if (e.kind() == SdkException.Kind.TIMEOUT) {
-                throw new VirtException(ErrorCode.OPERATION_TIMEOUT, "the SDK handle of domain '" + dom.name()
-                        + "' is still used by SDK job '" + prev.operation() + "' after " + sdkTimeout.toMillis() + " ms");
-            }
-            // the earlier job failed or was cancelled: the handle is free
+            body.run();
+            return null;
+        } finally {
+            p.handleLock.unlock();
         }
     }
 
