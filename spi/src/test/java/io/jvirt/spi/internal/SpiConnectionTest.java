@@ -1,0 +1,199 @@
+package io.jvirt.spi.internal;
+
+import io.jvirt.api.Connection;
+import io.jvirt.api.Domain;
+import io.jvirt.api.DomainEvent;
+import io.jvirt.api.DomainState;
+import io.jvirt.api.ErrorCode;
+import io.jvirt.api.ListFilter;
+import io.jvirt.api.MigrateOptions;
+import io.jvirt.api.Virt;
+import io.jvirt.api.VirtException;
+import io.jvirt.spi.Defs;
+import io.jvirt.spi.DomainObj;
+import io.jvirt.spi.HypervisorDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(30)
+class SpiConnectionTest {
+    private final Connection conn = Virt.open("unit:///x");
+    private final UnitDriverProvider.UnitDriver driver = conn.unwrap(UnitDriverProvider.UnitDriver.class);
+
+    @AfterEach
+    void close() {
+        conn.close();
+    }
+
+    private static void fails(ErrorCode code, Executable call) {
+        VirtException e = assertThrows(VirtException.class, call);
+        assertEquals(code, e.code(), e.getMessage());
+    }
+
+    @Test
+    void opensThroughServiceLoader() {
+        assertEquals("unit:///x", conn.uri());
+        assertEquals("Unit", conn.driverName());
+        assertEquals("1.2.3", conn.version().toString());
+        assertTrue(conn.isAlive());
+        assertTrue(conn.isWrapperFor(HypervisorDriver.class));
+        assertSame(conn, conn.unwrap(Connection.class));
+    }
+
+    @Test
+    void unknownSchemeListsDriversFound() {
+        VirtException e = assertThrows(VirtException.class, () -> Virt.open("nope:///x"));
+        assertEquals(ErrorCode.NO_CONNECT, e.code());
+        assertEquals("no connection driver available for 'nope:///x' (drivers found: unit)", e.getMessage());
+    }
+
+    @Test
+    void driverRefusalPropagates() {
+        VirtException e = assertThrows(VirtException.class, () -> Virt.open("unit:///refuse"));
+        assertEquals(ErrorCode.NO_CONNECT, e.code());
+    }
+
+    @Test
+    void unknownExtraIsNoSupport() {
+        assertFalse(conn.isWrapperFor(String.class));
+        fails(ErrorCode.NO_SUPPORT, () -> conn.unwrap(String.class));
+    }
+
+    @Test
+    void handleResolvesFreshEveryCall() {
+        UUID u = UUID.randomUUID();
+        driver.add(Defs.def("a", u));
+        Domain d = conn.lookupDomainByName("a");
+        assertEquals(u, d.uuid());
+        assertEquals(-1, d.id());
+        assertFalse(d.isActive());
+        d.start();
+        assertEquals(1, d.id());
+        assertEquals(DomainState.RUNNING, d.state().state());
+        assertEquals(d, conn.lookupDomainById(1));
+        assertEquals(d, conn.lookupDomainByUuid(u));
+        d.destroy();
+        assertEquals(-1, d.id());
+        d.start();
+        assertEquals(2, d.id(), "a handle must not report a stale id");
+        fails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainById(1));
+    }
+
+    @Test
+    void goneDomainIsNoDomainAndRecreatedIsNotStale() {
+        UUID u = UUID.randomUUID();
+        driver.add(Defs.def("a", u));
+        Domain old = conn.lookupDomainByName("a");
+        old.start();
+        old.destroy();
+        old.undefine();
+        fails(ErrorCode.NO_DOMAIN, old::id);
+        fails(ErrorCode.NO_DOMAIN, old::state);
+        fails(ErrorCode.NO_DOMAIN, old::start);
+        VirtException e = assertThrows(VirtException.class, old::isActive);
+        assertTrue(e.getMessage().contains(u.toString()) && e.getMessage().contains("'a'"), e.getMessage());
+        // re-created under the same name with another uuid: the old handle stays gone
+        driver.add(Defs.def("a"));
+        conn.lookupDomainByName("a").start();
+        fails(ErrorCode.NO_DOMAIN, old::id);
+        assertNotEquals(old, conn.lookupDomainByName("a"));
+    }
+
+    @Test
+    void listFiltersIntersectAndOrderRunningFirst() {
+        for (String n : List.of("c", "b", "a")) {
+            driver.add(Defs.def(n));
+        }
+        conn.lookupDomainByName("c").start();
+        conn.lookupDomainByName("a").start();
+        conn.lookupDomainByName("b").setAutostart(true);
+        assertEquals(List.of("c", "a", "b"), conn.listDomains().stream().map(Domain::name).toList());
+        assertEquals(List.of("c", "a"), conn.listDomains(ListFilter.ACTIVE).stream().map(Domain::name).toList());
+        assertEquals(List.of("b"), conn.listDomains(ListFilter.INACTIVE, ListFilter.AUTOSTART).stream()
+                .map(Domain::name).toList());
+        assertEquals(List.of(), conn.listDomains(ListFilter.ACTIVE, ListFilter.AUTOSTART));
+        assertEquals(3, conn.listDomains(ListFilter.PERSISTENT).size());
+        assertEquals(0, conn.listDomains(ListFilter.TRANSIENT).size());
+    }
+
+    @Test
+    void missingLookupsAreNoDomain() {
+        fails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainByName("none"));
+        fails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainByUuid(UUID.randomUUID()));
+        fails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainById(42));
+    }
+
+    @Test
+    void optionalOperationsAnswerNoSupport() {
+        driver.add(Defs.def("a"));
+        Domain d = conn.lookupDomainByName("a");
+        fails(ErrorCode.NO_SUPPORT, () -> d.save(Path.of("/tmp/x")));
+        fails(ErrorCode.NO_SUPPORT, () -> d.migrate(conn, MigrateOptions.live()));
+        fails(ErrorCode.NO_SUPPORT, d::listSnapshots);
+        fails(ErrorCode.NO_SUPPORT, () -> d.agentCommand("{}", java.time.Duration.ofSeconds(1)));
+        fails(ErrorCode.NO_SUPPORT, () -> conn.restoreDomain(Path.of("/tmp/x")));
+        fails(ErrorCode.NO_SUPPORT, () -> d.unwrap(String.class));
+        assertSame(d, d.unwrap(Domain.class));
+    }
+
+    @Test
+    void eventsArriveOnDispatchThread() throws Exception {
+        BlockingQueue<Object[]> got = new LinkedBlockingQueue<>();
+        driver.add(Defs.def("a"));
+        Domain d = conn.lookupDomainByName("a");
+        conn.events().subscribe(d.uuid(), e -> got.add(new Object[] {e, Thread.currentThread()}));
+        d.start();
+        Object[] first = got.poll(5, TimeUnit.SECONDS);
+        assertNotNull(first);
+        assertEquals(DomainEvent.Lifecycle.STARTED, ((DomainEvent.LifecycleEvent) first[0]).kind());
+        assertSame(conn.unwrap(SpiConnection.class).dispatcher().thread(), first[1]);
+    }
+
+    @Test
+    void closeClosesDriverAndDispatcherThenInvalidConn() throws Exception {
+        driver.add(Defs.def("a"));
+        Domain d = conn.lookupDomainByName("a");
+        Thread dispatch = conn.unwrap(SpiConnection.class).dispatcher().thread();
+        conn.close();
+        conn.close();
+        assertTrue(driver.isClosed());
+        assertFalse(conn.isAlive());
+        dispatch.join(5_000);
+        assertFalse(dispatch.isAlive());
+        fails(ErrorCode.INVALID_CONN, conn::listDomains);
+        fails(ErrorCode.INVALID_CONN, conn::uri);
+        fails(ErrorCode.INVALID_CONN, conn::events);
+        fails(ErrorCode.INVALID_CONN, d::state);
+        fails(ErrorCode.INVALID_CONN, d::start);
+    }
+
+    @Test
+    void emptyXmlIsXmlError() {
+        fails(ErrorCode.XML_ERROR, () -> conn.defineDomain("  "));
+    }
+
+    @Test
+    void domainObjIsResolvedPerCall() {
+        UUID u = UUID.randomUUID();
+        DomainObj obj = driver.add(Defs.def("a", u));
+        Domain d = conn.lookupDomainByUuid(u);
+        assertSame(obj, ((SpiDomain) d).obj());
+    }
+}
