@@ -17,12 +17,15 @@ import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
+import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobKind;
 
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -30,13 +33,14 @@ import java.util.function.Function;
  * a real hypervisor would in the end (a shutdown completes immediately, reason {@code shutdown}).
  * Ids are handed out from 1 upwards. Lifecycle events carry libvirt's detail words.
  *
- * <p>Every state change runs through {@link #withJob}, the one place where the domain's job is
- * taken; the body then runs under the short domain lock (it never waits: nothing here does I/O).
+ * <p>Every state change runs through {@link #withJob}, the one place where the domain's normal job
+ * is taken (docs/job-model.md); the body then runs under the short domain lock and never waits:
+ * nothing here does I/O.
  */
 final class TestDriver implements HypervisorDriver {
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
-            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART);
+            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS);
 
     private final String uri;
     private final EventSink events;
@@ -93,28 +97,27 @@ final class TestDriver implements HypervisorDriver {
 
     // ---- the job hook ----
 
-    /** What a state change does to the domain, for the job it takes. */
-    enum Job { MODIFY, DESTROY, SUSPEND, QUERY }
-
     /**
-     * Runs {@code body} on {@code dom} holding the domain's job for {@code api}; the body runs under
-     * the domain lock and re-checks that the domain still exists.
+     * Runs {@code body} on {@code dom} holding a normal job of {@code kind} for {@code api} (see
+     * {@code docs/job-model.md}); the body runs under the domain lock. Taking the job waits (lock
+     * dropped) for a job in progress and fails with {@code NO_DOMAIN} if the domain was removed.
      */
-    private <T> T withJob(DomainObj dom, Job job, String api, Function<DomainObj, T> body) {
-        try (var l = dom.locked()) {
-            if (dom.isRemoved()) {
-                throw new VirtException(ErrorCode.NO_DOMAIN, "Domain not found: domain '" + dom.name()
-                        + "' was removed during " + api);
-            }
+    private static <T> T withJob(DomainObj dom, JobKind kind, String api, Function<DomainObj, T> body) {
+        try (var l = dom.locked(); Job job = dom.jobs().begin(kind, api)) {
             return body.apply(dom);
         }
     }
 
-    private void withJob(DomainObj dom, Job job, String api, java.util.function.Consumer<DomainObj> body) {
-        withJob(dom, job, api, d -> {
+    private static void withJob(DomainObj dom, JobKind kind, String api, Consumer<DomainObj> body) {
+        withJob(dom, kind, api, d -> {
             body.accept(d);
             return null;
         });
+    }
+
+    /** Whether {@code e} says that {@code obj} went away while we were about to take its job. */
+    private static boolean lostRace(VirtException e, DomainObj obj) {
+        return e.code() == ErrorCode.NO_DOMAIN && obj.isRemoved();
     }
 
     // ---- define / create ----
@@ -133,22 +136,23 @@ final class TestDriver implements HypervisorDriver {
         while (true) {
             DomainObjList.AddResult added = domains.addOrGet(def, true);
             DomainObj obj = added.domain();
-            Boolean done = withJob(obj, Job.MODIFY, "define", d -> {
-                if (d.isRemoved()) {
-                    return false;
-                }
-                boolean wasPersistent = !added.added() && d.isPersistent();
-                if (d.isActive()) {
-                    d.setPersistentDef(def);
-                } else {
-                    d.setDef(def);
-                }
-                d.setPersistent(true);
-                emit(d, Lifecycle.DEFINED, wasPersistent ? "Updated" : "Added");
-                return true;
-            });
-            if (done) {
+            try {
+                withJob(obj, JobKind.MODIFY, "define", d -> {
+                    boolean wasPersistent = !added.added() && d.isPersistent();
+                    if (d.isActive()) {
+                        d.setPersistentDef(def);
+                    } else {
+                        d.setDef(def);
+                    }
+                    d.setPersistent(true);
+                    emit(d, Lifecycle.DEFINED, wasPersistent ? "Updated" : "Added");
+                });
                 return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
+                // undefined between the lookup and the job: define it afresh
             }
         }
     }
@@ -156,24 +160,34 @@ final class TestDriver implements HypervisorDriver {
     @Override
     public DomainObj create(DomainDef def) {
         checkType(def);
-        DomainObjList.AddResult added = domains.addOrGet(def, false);
-        DomainObj obj = added.domain();
-        withJob(obj, Job.MODIFY, "create", d -> {
-            if (!added.added()) {
-                d.requireInactive();
-                // an inactive persistent domain runs with the given definition; its own one returns at stop
-                d.setPersistentDef(d.def());
-                d.setDef(def);
+        while (true) {
+            DomainObjList.AddResult added = domains.addOrGet(def, false);
+            DomainObj obj = added.domain();
+            try {
+                withJob(obj, JobKind.MODIFY, "create", d -> {
+                    if (d.isActive()) {
+                        throw VirtException.invalid("domain '" + d.name() + "' is already active");
+                    }
+                    if (!added.added() && d.isPersistent()) {
+                        // an inactive persistent domain runs the given definition; its own returns at stop
+                        d.setPersistentDef(d.def());
+                        d.setDef(def);
+                    }
+                    boot(d, StateReason.BOOTED);
+                    emit(d, Lifecycle.STARTED, "Booted");
+                });
+                return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
             }
-            boot(d, StateReason.BOOTED);
-            emit(d, Lifecycle.STARTED, "Booted");
-        });
-        return obj;
+        }
     }
 
     @Override
     public void undefine(DomainObj dom) {
-        withJob(dom, Job.MODIFY, "undefine", d -> {
+        withJob(dom, JobKind.MODIFY, "undefine", d -> {
             if (!d.isPersistent()) {
                 throw VirtException.invalid("cannot undefine transient domain '" + d.name() + "'");
             }
@@ -192,7 +206,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void start(DomainObj dom) {
-        withJob(dom, Job.MODIFY, "start", d -> {
+        withJob(dom, JobKind.MODIFY, "start", d -> {
             if (d.isActive()) {
                 throw VirtException.invalid("domain is already running");
             }
@@ -206,7 +220,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
-        withJob(dom, Job.MODIFY, "shutdown", d -> {
+        withJob(dom, JobKind.MODIFY, "shutdown", d -> {
             d.requireActive();
             stop(d, StateReason.SHUTDOWN);
             emit(d, Lifecycle.STOPPED, "Shutdown");
@@ -215,7 +229,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void destroy(DomainObj dom) {
-        withJob(dom, Job.DESTROY, "destroy", d -> {
+        withJob(dom, JobKind.DESTROY, "destroy", d -> {
             d.requireActive();
             stop(d, StateReason.DESTROYED);
             emit(d, Lifecycle.STOPPED, "Destroyed");
@@ -224,7 +238,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void reboot(DomainObj dom, ShutdownMode mode) {
-        withJob(dom, Job.MODIFY, "reboot", d -> {
+        withJob(dom, JobKind.MODIFY, "reboot", d -> {
             d.requireActive();
             if ("destroy".equals(d.def().onReboot())) {
                 // <on_reboot>destroy</on_reboot>: the guest's reboot ends the domain
@@ -238,7 +252,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void suspend(DomainObj dom) {
-        withJob(dom, Job.SUSPEND, "suspend", d -> {
+        withJob(dom, JobKind.SUSPEND, "suspend", d -> {
             d.requireActive();
             if (d.state() == DomainState.PAUSED) {
                 throw VirtException.invalid("domain '" + d.name() + "' is already paused");
@@ -250,7 +264,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void resume(DomainObj dom) {
-        withJob(dom, Job.MODIFY, "resume", d -> {
+        withJob(dom, JobKind.MODIFY, "resume", d -> {
             d.requireActive();
             if (d.state() != DomainState.PAUSED) {
                 throw VirtException.invalid("domain '" + d.name() + "' is not paused");
@@ -262,7 +276,7 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void setAutostart(DomainObj dom, boolean autostart) {
-        withJob(dom, Job.MODIFY, "setAutostart", d -> {
+        withJob(dom, JobKind.MODIFY, "setAutostart", d -> {
             if (!d.isPersistent()) {
                 throw VirtException.invalid("cannot set autostart for transient domain '" + d.name() + "'");
             }
@@ -284,12 +298,15 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public JobInfo jobInfo(DomainObj dom) {
-        throw VirtException.noSupport("jobInfo (the test driver's job model is not wired yet)");
+        return dom.jobs().info();
     }
 
+    /** Every test operation completes at once, so no async job is ever there to abort. */
     @Override
     public void abortJob(DomainObj dom) {
-        throw VirtException.noSupport("abortJob (the test driver's job model is not wired yet)");
+        withJob(dom, JobKind.ABORT, "abortJob", d -> {
+            d.jobs().abortAsync("abortJob");
+        });
     }
 
     @Override

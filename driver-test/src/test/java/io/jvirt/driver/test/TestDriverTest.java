@@ -146,7 +146,7 @@ class TestDriverTest {
 
     @Test
     void claimsItsFeaturesOnly() {
-        assertEquals(EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART),
+        assertEquals(EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS),
                 EnumSet.copyOf(conn.capabilities().features()));
         assertEquals(16, conn.capabilities().host().cpus());
         assertTrue(conn.capabilities().guests().getFirst().domainTypes().contains("test"));
