@@ -145,12 +145,83 @@ class SpiConnectionTest {
         driver.add(Defs.def("a"));
         Domain d = conn.lookupDomainByName("a");
         fails(ErrorCode.NO_SUPPORT, () -> d.save(Path.of("/tmp/x")));
-        fails(ErrorCode.NO_SUPPORT, () -> d.migrate(conn, MigrateOptions.live()));
-        fails(ErrorCode.NO_SUPPORT, d::listSnapshots);
+        fails(ErrorCode.NO_SUPPORT, d::managedSave);
+        fails(ErrorCode.NO_SUPPORT, () -> d.blockJobInfo("vda"));
+        fails(ErrorCode.NO_SUPPORT, () -> d.attachDevice("<disk/>"));
+        fails(ErrorCode.NO_SUPPORT, d::memoryStats);
         fails(ErrorCode.NO_SUPPORT, () -> d.agentCommand("{}", java.time.Duration.ofSeconds(1)));
         fails(ErrorCode.NO_SUPPORT, () -> conn.restoreDomain(Path.of("/tmp/x")));
         fails(ErrorCode.NO_SUPPORT, () -> d.unwrap(String.class));
+        assertFalse(d.isWrapperFor(String.class));
         assertSame(d, d.unwrap(Domain.class));
+    }
+
+    @Test
+    void domainExtrasComeFromTheDriver() {
+        DomainObj obj = driver.add(Defs.def("a"));
+        Domain d = conn.lookupDomainByName("a");
+        assertTrue(d.isWrapperFor(DomainObj.class));
+        assertSame(obj, d.unwrap(DomainObj.class));
+    }
+
+    @Test
+    void migrateHandsTheDestinationDriverAndReturnsAHandleThere() {
+        try (Connection dest = Virt.open("unit:///dest")) {
+            UUID u = UUID.randomUUID();
+            driver.add(Defs.def("m", u));
+            Domain d = conn.lookupDomainByName("m");
+            fails(ErrorCode.OPERATION_INVALID, () -> d.migrate(dest, MigrateOptions.live()));
+            d.start();
+            Domain there = d.migrate(dest, MigrateOptions.live());
+            assertSame(dest, there.connection());
+            assertEquals(u, there.uuid());
+            assertTrue(there.isActive());
+            assertEquals(DomainState.RUNNING, there.state().state());
+            fails(ErrorCode.NO_DOMAIN, d::state);
+            fails(ErrorCode.INVALID_ARG, () -> there.migrate(new ForeignConnection(), MigrateOptions.live()));
+        }
+    }
+
+    @Test
+    void snapshotHandlesFollowTheDriver() {
+        driver.add(Defs.def("s"));
+        Domain d = conn.lookupDomainByName("s");
+        var s1 = d.createSnapshot("<domainsnapshot><name>one</name></domainsnapshot>");
+        var s2 = d.createSnapshot("<domainsnapshot><name>two</name></domainsnapshot>");
+        assertEquals("one", s1.name());
+        assertSame(d, s1.domain());
+        assertFalse(s1.isCurrent(), "a handle asks the driver: 'one' is no longer current");
+        assertTrue(s2.isCurrent());
+        assertEquals(s1, s2.parent().orElseThrow());
+        assertTrue(s1.parent().isEmpty());
+        assertEquals(List.of(s2), s1.children());
+        assertEquals(List.of(s1, s2), d.listSnapshots());
+        assertEquals(s2, d.snapshot("two"));
+        assertTrue(s2.xml().contains("<name>two</name>"));
+        fails(ErrorCode.NO_SUPPORT, s1::revert);
+        s2.delete();
+        fails(ErrorCode.NO_DOMAIN_SNAPSHOT, s2::xml);
+        assertEquals(List.of(s1), d.listSnapshots());
+    }
+
+    /** A Connection that is not the framework's. */
+    private static final class ForeignConnection implements Connection {
+        @Override public String uri() { return "foreign:///"; }
+        @Override public String driverName() { return "foreign"; }
+        @Override public io.jvirt.api.Version version() { return new io.jvirt.api.Version(0, 0, 1); }
+        @Override public List<Domain> listDomains(ListFilter... filters) { return List.of(); }
+        @Override public Domain lookupDomainByName(String name) { throw new UnsupportedOperationException(); }
+        @Override public Domain lookupDomainByUuid(UUID uuid) { throw new UnsupportedOperationException(); }
+        @Override public Domain lookupDomainById(int id) { throw new UnsupportedOperationException(); }
+        @Override public Domain defineDomain(String xml) { throw new UnsupportedOperationException(); }
+        @Override public Domain createDomain(String xml) { throw new UnsupportedOperationException(); }
+        @Override public Domain restoreDomain(Path file) { throw new UnsupportedOperationException(); }
+        @Override public io.jvirt.api.Capabilities capabilities() { throw new UnsupportedOperationException(); }
+        @Override public io.jvirt.api.Events events() { throw new UnsupportedOperationException(); }
+        @Override public boolean isAlive() { return true; }
+        @Override public void close() { }
+        @Override public <T> T unwrap(Class<T> type) { throw new UnsupportedOperationException(); }
+        @Override public boolean isWrapperFor(Class<?> type) { return false; }
     }
 
     @Test

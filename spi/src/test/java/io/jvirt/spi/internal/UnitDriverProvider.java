@@ -171,5 +171,69 @@ public final class UnitDriverProvider implements DriverProvider {
         public void close() {
             closed.set(true);
         }
+
+        // ---- optional operations, for the framework's handles ----
+
+        /** A domain extra: the object itself, reached with {@code dom.unwrap(DomainObj.class)}. */
+        @Override
+        public <T> T unwrapDomain(DomainObj dom, Class<T> type) {
+            return type == DomainObj.class ? type.cast(dom) : null;
+        }
+
+        /** Moves the domain to {@code destination} (another unit driver): defined there, gone here. */
+        @Override
+        public DomainObj migrate(DomainObj dom, HypervisorDriver destination, io.jvirt.api.MigrateOptions options) {
+            try (var l = dom.locked()) {
+                dom.requireActive();
+                UnitDriver dest = (UnitDriver) destination;
+                DomainObj there = dest.list.addOrGet(dom.def(), false).domain();
+                try (var l2 = there.locked()) {
+                    dest.list.setId(there, dest.ids.getAndIncrement());
+                    there.setStatus(DomainState.RUNNING, StateReason.MIGRATED);
+                }
+                list.remove(dom);
+                return there;
+            }
+        }
+
+        final java.util.Map<java.util.UUID, java.util.List<io.jvirt.spi.SnapshotData>> snaps =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        private java.util.List<io.jvirt.spi.SnapshotData> snaps(DomainObj dom) {
+            return snaps.computeIfAbsent(dom.uuid(), u -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        }
+
+        @Override
+        public io.jvirt.spi.SnapshotData createSnapshot(DomainObj dom, String xml) {
+            java.util.List<io.jvirt.spi.SnapshotData> l = snaps(dom);
+            String name = xml.replaceAll("(?s).*<name>(.*)</name>.*", "$1");
+            String parent = null;
+            for (int i = 0; i < l.size(); i++) {
+                io.jvirt.spi.SnapshotData s = l.get(i);
+                if (s.current()) {
+                    parent = s.name();
+                    l.set(i, new io.jvirt.spi.SnapshotData(s.name(), s.parent(), false, s.xml()));
+                }
+            }
+            io.jvirt.spi.SnapshotData made = new io.jvirt.spi.SnapshotData(name, parent, true, xml);
+            l.add(made);
+            return made;
+        }
+
+        @Override
+        public java.util.List<io.jvirt.spi.SnapshotData> listSnapshots(DomainObj dom) {
+            return java.util.List.copyOf(snaps(dom));
+        }
+
+        @Override
+        public io.jvirt.spi.SnapshotData snapshot(DomainObj dom, String name) {
+            return snaps(dom).stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+                    new VirtException(io.jvirt.api.ErrorCode.NO_DOMAIN_SNAPSHOT, "no snapshot '" + name + "'"));
+        }
+
+        @Override
+        public void deleteSnapshot(DomainObj dom, String name) {
+            snaps(dom).remove(snapshot(dom, name));
+        }
     }
 }
