@@ -286,6 +286,35 @@ public abstract class LifecycleSuite extends TckBase {
     }
 
     @Test
+    public void rebootKeepsTheDomainRunning() {
+        Domain d = conn.createDomain(domainXml(name("reboot")));
+        if (!claims(Feature.SHUTDOWN)) {
+            assertFails(ErrorCode.NO_SUPPORT, d::reboot);
+            return;
+        }
+        int id = d.id();
+        d.reboot();
+        assertTrue(d.isActive(), "a guest reboot does not stop the domain");
+        assertEquals(id, d.id(), "a guest reboot keeps the domain's id");
+        assertEquals(d, conn.lookupDomainById(id));
+    }
+
+    @Test
+    public void startingARunningDomainIsInvalidAndChangesNothing() {
+        String n = name("start-running");
+        Domain d = defineOrNoSupport(domainXml(n));
+        if (d == null) {
+            return;
+        }
+        d.start();
+        int id = d.id();
+        VirtException e = assertFails(ErrorCode.OPERATION_INVALID, d::start);
+        assertTrue(e.getMessage().contains("running") || e.getMessage().contains("active"), e.getMessage());
+        assertEquals(id, d.id());
+        assertEquals(DomainState.RUNNING, d.state().state());
+    }
+
+    @Test
     public void invalidOperationsOnAnInactiveDomain() {
         String n = name("inactive");
         Domain d = defineOrNoSupport(domainXml(n));
