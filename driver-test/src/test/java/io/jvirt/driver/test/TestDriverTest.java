@@ -153,6 +153,28 @@ class TestDriverTest {
     }
 
     @Test
+    void badDefinitionsAreRefusedAndNothingIsDefined() {
+        String ok = TestDriverTck.domainXml("fine");
+        java.util.Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("broken XML", "<domain type='test'><name>x</name>");
+        bad.put("external entity", "<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+                + ok.replace("<name>fine</name>", "<name>&e;</name>"));
+        bad.put("name with /", ok.replace("<name>fine</name>", "<name>a/b</name>"));
+        bad.put("50 MB document", ok.replace("</domain>", "<!--" + "x".repeat(50 * 1024 * 1024) + "--></domain>"));
+        bad.put("other domain type", ok.replace("type='test'", "type='kvm'"));
+        bad.forEach((what, xml) -> {
+            for (Executable call : List.<Executable>of(() -> conn.defineDomain(xml), () -> conn.createDomain(xml))) {
+                VirtException e = assertThrows(VirtException.class, call, what);
+                assertTrue(e.code() == ErrorCode.XML_ERROR || e.code() == ErrorCode.CONFIG_UNSUPPORTED,
+                        what + ": " + e.code() + " " + e.getMessage());
+                assertFalse(e.getMessage().contains("\n"), what + ": one line: " + e.getMessage());
+                assertFalse(e.getMessage().contains("root:"), what + ": no file content leaks");
+            }
+            assertEquals(List.of("test"), conn.listDomains().stream().map(Domain::name).toList(), what);
+        });
+    }
+
+    @Test
     void badUrisAreNoConnect() {
         fails(ErrorCode.NO_CONNECT, () -> Virt.open("test:///no/such/file.xml"));
         fails(ErrorCode.NO_CONNECT, () -> Virt.open("test:///relative"));
