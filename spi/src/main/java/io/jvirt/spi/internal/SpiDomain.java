@@ -173,9 +173,16 @@ public final class SpiDomain implements Domain {
     public Domain migrate(Connection destination, MigrateOptions options) {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(options, "options");
-        if (!(destination instanceof SpiConnection dest)) {
+        // unwrap, so that an application's wrapper around a connection works as a destination too
+        SpiConnection dest;
+        try {
+            dest = destination.isWrapperFor(SpiConnection.class) ? destination.unwrap(SpiConnection.class) : null;
+        } catch (RuntimeException e) {
+            dest = null;
+        }
+        if (dest == null) {
             throw new VirtException(ErrorCode.INVALID_ARG, "migration destination " + destination
-                    + " is not a jvirt connection");
+                    + " is not a connection opened with Virt.open");
         }
         DomainObj migrated = driver().migrate(obj(), dest.driver(), options);
         return dest.handle(migrated);
