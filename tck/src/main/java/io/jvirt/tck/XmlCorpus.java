@@ -20,8 +20,9 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The round-trip corpus: every {@code *.xml} under the class-path directory {@code xml-corpus/}
- * (the TCK's resources), read from a directory or from the TCK jar.
+ * The round-trip corpus under the class-path directory {@code xml-corpus/} (the TCK's resources):
+ * the documents named in {@code xml-corpus/index.txt} (one per line, {@code #} comments), or, when
+ * there is no index, every {@code *.xml} found by listing the directory (in a directory or a jar).
  */
 public final class XmlCorpus {
     /** The class-path directory of the corpus. */
@@ -39,8 +40,36 @@ public final class XmlCorpus {
     public record Doc(String name, String xml) {
     }
 
-    /** Every document, sorted by name. */
+    /** The corpus index, relative to the class path. */
+    public static final String INDEX = DIR + "/index.txt";
+
+    /** Every document: in index order, or sorted by name without an index. */
     public static List<Doc> load() {
+        ClassLoader cl = XmlCorpus.class.getClassLoader();
+        try (InputStream index = cl.getResourceAsStream(INDEX)) {
+            if (index != null) {
+                List<Doc> out = new ArrayList<>();
+                for (String line : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\\R")) {
+                    String name = line.strip();
+                    if (name.isEmpty() || name.startsWith("#")) {
+                        continue;
+                    }
+                    try (InputStream in = cl.getResourceAsStream(DIR + "/" + name)) {
+                        if (in == null) {
+                            throw new IllegalStateException(INDEX + " names " + name + ", which is not on the class path");
+                        }
+                        out.add(new Doc(name, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                    }
+                }
+                return out;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + INDEX, e);
+        }
+        return list();
+    }
+
+    private static List<Doc> list() {
         Map<String, String> docs = new TreeMap<>();
         try {
             Enumeration<URL> roots = XmlCorpus.class.getClassLoader().getResources(DIR);
