@@ -56,14 +56,19 @@ public abstract class TckBase {
      */
     protected abstract String domainXml(String name);
 
+    private Set<Feature> claimed;
+
     /** The features the driver claims; by default what its capabilities say. */
     protected Set<Feature> features() {
         return conn.capabilities().features();
     }
 
-    /** Whether the driver claims {@code feature}. */
+    /** Whether the driver claims {@code feature} (asked once per test). */
     protected final boolean claims(Feature feature) {
-        return features().contains(feature);
+        if (claimed == null) {
+            claimed = Set.copyOf(features());
+        }
+        return claimed.contains(feature);
     }
 
     /** How long a graceful shutdown may take before the suites give up. */
@@ -73,6 +78,7 @@ public abstract class TckBase {
 
     @BeforeEach
     final void openTckConnection() {
+        claimed = null;
         conn = openConnection();
     }
 

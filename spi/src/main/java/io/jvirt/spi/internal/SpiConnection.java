@@ -15,6 +15,7 @@ import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventDispatcher;
 
 import java.lang.System.Logger.Level;
+import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -30,13 +31,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SpiConnection implements Connection {
     private static final System.Logger LOG = System.getLogger(SpiConnection.class.getName());
 
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final HypervisorDriver driver;
     private final EventDispatcher dispatcher;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean closed;
+    private final Cleaner.Cleanable cleanable;
 
     SpiConnection(HypervisorDriver driver, EventDispatcher dispatcher) {
         this.driver = Objects.requireNonNull(driver, "driver");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.closed = new AtomicBoolean();
+        this.cleanable = CLEANER.register(this, new Release(driver, dispatcher, closed, true));
+    }
+
+    /**
+     * Closes the driver and the dispatcher once: on {@link #close()}, or when the application
+     * dropped the connection without closing it (then it logs a warning, as a leak).
+     */
+    private record Release(HypervisorDriver driver, EventDispatcher dispatcher, AtomicBoolean closed, boolean leak)
+            implements Runnable {
+        @Override
+        public void run() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            if (leak) {
+                LOG.log(Level.WARNING, "connection to '" + driver.uri() + "' was never closed; closing it now");
+            }
+            try {
+                driver.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "driver '" + driver.name() + "' failed to close: " + e, e);
+            }
+            dispatcher.close();
+        }
     }
 
     /** The driver, after checking that the connection is open. */
@@ -176,15 +205,8 @@ public final class SpiConnection implements Connection {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            driver.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "driver '" + driver.name() + "' failed to close: " + e, e);
-        }
-        dispatcher.close();
+        new Release(driver, dispatcher, closed, false).run();
+        cleanable.clean();
     }
 
     @Override

@@ -256,6 +256,22 @@ class SpiConnectionTest {
     }
 
     @Test
+    void aConnectionDroppedWithoutCloseIsClosedByTheCleaner() throws Exception {
+        Connection leaked = Virt.open("unit:///leak");
+        UnitDriverProvider.UnitDriver leakedDriver = leaked.unwrap(UnitDriverProvider.UnitDriver.class);
+        Thread dispatch = leaked.unwrap(SpiConnection.class).dispatcher().thread();
+        leaked = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!leakedDriver.isClosed() && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(leakedDriver.isClosed(), "the driver of an unreachable connection is closed");
+        dispatch.join(5_000);
+        assertFalse(dispatch.isAlive(), "its dispatch thread ends");
+    }
+
+    @Test
     void emptyXmlIsXmlError() {
         fails(ErrorCode.XML_ERROR, () -> conn.defineDomain("  "));
     }
