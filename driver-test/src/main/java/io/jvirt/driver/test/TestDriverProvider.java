@@ -54,6 +54,11 @@ public final class TestDriverProvider implements DriverProvider {
             throw new VirtException(ErrorCode.NO_CONNECT, "test driver URI '" + uri + "': no node description file at "
                     + file);
         }
-        return new TestDriver("test://" + path, TestNode.load(file), context.events());
+        TestNode node = TestNode.load(file);
+        try {
+            return new TestDriver("test://" + path, node, context.events());
+        } catch (VirtException e) {
+            throw new VirtException(e.code(), "cannot load test node description " + file + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -122,8 +122,10 @@ class TestDriverNodeTest {
 
     @Test
     void duplicateNamesAreRefused() throws Exception {
-        VirtException e = assertThrows(VirtException.class, () -> Virt.open("test://" + node(dom("a", "") + dom("a", ""))));
+        Path f = node(dom("a", "") + dom("a", ""));
+        VirtException e = assertThrows(VirtException.class, () -> Virt.open("test://" + f));
         assertEquals(ErrorCode.DOMAIN_EXISTS, e.code());
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'a'"), e.getMessage());
     }
 
     @Test
