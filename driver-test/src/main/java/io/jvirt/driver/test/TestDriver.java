@@ -56,7 +56,12 @@ final class TestDriver implements HypervisorDriver {
                         new Capabilities.Guest("hvm", "i686", "", List.of("pc"), List.of("test"))),
                 FEATURES, List.of("backend: in-memory test hypervisor"));
         for (TestNode.NodeDomain nd : node.domains()) {
-            DomainObj obj = domains.addOrGet(checkType(nd.def()), true).domain();
+            DomainObjList.AddResult added = domains.addOrGet(checkType(nd.def()), true);
+            if (!added.added()) {
+                throw new VirtException(ErrorCode.DOMAIN_EXISTS, "domain '" + nd.def().name()
+                        + "' is described twice");
+            }
+            DomainObj obj = added.domain();
             try (var l = obj.locked()) {
                 switch (nd.state()) {
                     case RUNNING -> boot(obj, StateReason.BOOTED);

@@ -126,6 +126,11 @@ class TestDriverNodeTest {
         VirtException e = assertThrows(VirtException.class, () -> Virt.open("test://" + f));
         assertEquals(ErrorCode.DOMAIN_EXISTS, e.code());
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'a'"), e.getMessage());
+        String same = dom("b", "<uuid>7d3b4a52-51a5-4f7e-9d0a-0c7f3c1e2b11</uuid>");
+        Path g = node(same + same);
+        e = assertThrows(VirtException.class, () -> Virt.open("test://" + g));
+        assertEquals(ErrorCode.DOMAIN_EXISTS, e.code());
+        assertTrue(e.getMessage().contains("described twice"), e.getMessage());
     }
 
     @Test
