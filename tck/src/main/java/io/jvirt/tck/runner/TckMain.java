@@ -37,6 +37,7 @@ public final class TckMain {
     private TckMain() {
     }
 
+    /** Runs the TCK with {@code args} and exits with its status. */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
