@@ -123,6 +123,14 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
     }
 
     @Override
+    public <T> T unwrapDomain(DomainObj dom, Class<T> type) {
+        if (type == VzGuestTools.class) {
+            return type.cast((VzGuestTools) (user, password, encrypted) -> setGuestUserPassword(dom, user, password, encrypted));
+        }
+        return null;
+    }
+
+    @Override
     public <T> T unwrap(Class<T> type) {
         if (type.isInstance(this)) {
             return type.cast(this);
@@ -232,12 +240,12 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
 
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
-        calls.group2(dom, JobKind.MODIFY, "shutdown", DomainObj::requireActive, h -> h.stop(false), true);
+        calls.group2(dom, JobKind.MODIFY, "shutdown", DomainObj::requireActive, h -> h.stop(false), true, "Shutdown");
     }
 
     @Override
     public void destroy(DomainObj dom) {
-        calls.group2(dom, JobKind.DESTROY, "destroy", DomainObj::requireActive, h -> h.stop(true), true);
+        calls.group2(dom, JobKind.DESTROY, "destroy", DomainObj::requireActive, h -> h.stop(true), true, "Destroyed");
     }
 
     @Override
@@ -281,8 +289,12 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
         }, h -> h.suspendToDisk(), false);
     }
 
-    @Override
-    public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
+    /**
+     * Sets a guest user's password through the SDK's guest tools (group 2). Reached with
+     * {@code domain.unwrap(VzGuestTools.class)}, not through {@link HypervisorDriver#setUserPassword},
+     * which is the guest agent's and answers {@code NO_SUPPORT} here.
+     */
+    void setGuestUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
         if (user == null || user.isEmpty()) {
             throw new VirtException(ErrorCode.INVALID_ARG, "setUserPassword: user name must not be empty");
         }

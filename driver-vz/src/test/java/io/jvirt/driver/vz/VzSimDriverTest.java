@@ -116,7 +116,8 @@ class VzSimDriverTest {
             DomainObj d = f.running("upd");
             DomainDef changed = VzFixture.def("upd").withCurrentMemoryKiB(524288);
             assertEquals(d, f.driver.define(changed));
-            assertEquals(524288, d.def().currentMemoryKiB());
+            assertEquals(1048576, d.def().currentMemoryKiB(), "a running domain keeps its live definition");
+            assertEquals(524288, d.inactiveDef().currentMemoryKiB(), "the next start uses the new one");
             fails(ErrorCode.DOMAIN_EXISTS, () -> f.driver.define(VzFixture.def("upd").withUuid(UUID.randomUUID())));
             fails(ErrorCode.CONFIG_UNSUPPORTED, () -> f.driver.define(new DomainDef("kvm", "k", UUID.randomUUID(), null,
                     null, 1024, 1024, 1, VzFixture.def("x").os(), List.of(), null, null, null, null, null, null, List.of())));

@@ -119,7 +119,9 @@ class VzStressTest {
                     assertNull(d.jobs().activeKind(), "job left on " + d);
                     assertNull(d.jobs().asyncKind(), "async job left on " + d);
                     assertEquals(VzCache.state(truth.state()), d.state(), "cache vs host for " + d);
-                    assertEquals(truth.config().currentMemoryKiB(), d.def().currentMemoryKiB(), "memory of " + d);
+                    var live = truth.liveConfig() != null ? truth.liveConfig() : truth.config();
+                    assertEquals(live.currentMemoryKiB(), d.def().currentMemoryKiB(), "live memory of " + d);
+                    assertEquals(truth.config().currentMemoryKiB(), d.inactiveDef().currentMemoryKiB(), "memory of " + d);
                     assertEquals(truth.state().isActive() ? truth.runId() : -1, d.id());
                 }
             }

@@ -96,7 +96,16 @@ public final class SdkEventPump implements AutoCloseable {
             }
             case SdkEvent.VmAdded a -> refresh(dom, read(e));
             case SdkEvent.ConfigChanged c -> refresh(dom, read(e));
-            case SdkEvent.StateChanged s -> refresh(dom, read(e));
+            case SdkEvent.StateChanged s -> {
+                VmInfo info = read(e);
+                if (info == null && dom != null) {
+                    try (var l = dom.locked()) {
+                        cache.stoppedAndGone(dom, s.state(), s.reason());
+                    }
+                    return;
+                }
+                refresh(dom, info);
+            }
         }
     }
 

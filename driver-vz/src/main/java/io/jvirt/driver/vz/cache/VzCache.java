@@ -73,7 +73,9 @@ public final class VzCache {
         DomainObj dom = r.domain();
         try (var l = dom.locked()) {
             if (r.added()) {
-                emit(dom, Lifecycle.DEFINED, info.transientVm() ? "Added" : "Added");
+                if (!info.transientVm()) {
+                    emit(dom, Lifecycle.DEFINED, "Added");
+                }
                 if (info.state().isActive()) {
                     emit(dom, Lifecycle.STARTED, startDetail(info.lastReason()));
                 }
@@ -104,8 +106,15 @@ public final class VzCache {
     }
 
     private static void write(DomainObj dom, VmPrivate p, VmInfo info) {
-        dom.setDef(asVz(info.config()));
-        dom.setPersistentDef(null);
+        DomainDef stored = asVz(info.config());
+        if (info.state().isActive() && info.liveConfig() != null) {
+            DomainDef live = asVz(info.liveConfig());
+            dom.setDef(live);
+            dom.setPersistentDef(live.equals(stored) ? null : stored);
+        } else {
+            dom.setDef(stored);
+            dom.setPersistentDef(null);
+        }
         dom.setPersistent(!info.transientVm());
         dom.setAutostart(info.autostart());
         dom.setStatus(state(info.state()), reason(info.state(), info.lastReason()));
@@ -136,6 +145,22 @@ public final class VzCache {
         if (dom.isPersistent()) {
             emit(dom, Lifecycle.UNDEFINED, "Removed");
         }
+    }
+
+    /**
+     * Records that the VM stopped and left the host before a copy of it could be read (a transient
+     * VM): the last state event's reason is all there is. Lock held.
+     */
+    public void stoppedAndGone(DomainObj dom, VmState state, String reason) {
+        requireLock(dom);
+        if (dom.isRemoved() || !dom.isActive() || state.isActive()) {
+            return;
+        }
+        VmPrivate p = priv(dom);
+        dom.setStatus(state(state), reason(state, reason));
+        list.setId(dom, -1);
+        p.vmState = state;
+        emit(dom, Lifecycle.STOPPED, stopDetail(state, reason));
     }
 
     private void transition(DomainObj dom, VmState before, VmState after, String reason) {

@@ -65,6 +65,15 @@ public final class SdkCalls {
      */
     public <T> T group2(DomainObj dom, JobKind kind, String api, Check check, Function<VmHandle, SdkJob<T>> op,
                         boolean toleratesRemoval) {
+        return group2(dom, kind, api, check, op, toleratesRemoval, null);
+    }
+
+    /**
+     * {@link #group2(DomainObj, JobKind, String, Check, Function, boolean)}, saying how a VM that
+     * stopped and left the host (a transient one) stopped: {@code goneDetail} ({@code "Shutdown"}).
+     */
+    public <T> T group2(DomainObj dom, JobKind kind, String api, Check check, Function<VmHandle, SdkJob<T>> op,
+                        boolean toleratesRemoval, String goneDetail) {
         try (var l = dom.locked(); Job job = dom.jobs().begin(kind, api)) {
             check.check(dom);
             VmPrivate p = VzCache.priv(dom);
@@ -83,7 +92,11 @@ public final class SdkCalls {
                 }
                 return out.value;
             }
-            settle(dom, out.info);
+            if (out.info == null) {
+                cache.forget(dom, goneDetail);
+            } else {
+                cache.apply(dom, out.info);
+            }
             return out.value;
         }
     }

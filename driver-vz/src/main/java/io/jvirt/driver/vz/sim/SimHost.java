@@ -193,6 +193,18 @@ final class SimHost {
         return vm.info();
     }
 
+    /** A hot change (device, memory): the running configuration changes with the stored one. */
+    void changeLive(SimVm vm, java.util.function.UnaryOperator<DomainDef> change) {
+        DomainDef next = change.apply(vm.config);
+        if (vm.state.isActive() && vm.live != null) {
+            DomainDef liveNext = change.apply(vm.live);
+            changeConfig(vm, next);
+            vm.live = liveNext;
+        } else {
+            changeConfig(vm, next);
+        }
+    }
+
     void changeConfig(SimVm vm, DomainDef config) {
         if (!config.name().equals(vm.config.name())) {
             for (SimVm other : vms.values()) {
@@ -316,6 +328,9 @@ final class SimHost {
         vm.config = s.config();
         vm.reindexNets();
         vm.currentSnapshot = name;
+        if (vm.state.isActive()) {
+            vm.live = s.config();
+        }
         VmState target = s.vmState() == VmState.SUSPENDED ? VmState.STOPPED : s.vmState();
         emit(new SdkEvent.ConfigChanged(vm.uuid));
         if (target != vm.state) {
@@ -378,6 +393,7 @@ final class SimHost {
                 moved.snapshots.putAll(vm.snapshots);
                 moved.currentSnapshot = vm.currentSnapshot;
                 moved.setState(vm.state, "migrated", target.nextRunId++);
+                moved.live = vm.live == null ? null : (newName == null ? vm.live : vm.live.withName(newName));
                 target.vms.put(uuid, moved);
                 target.persist(moved);
                 target.emit(new SdkEvent.VmAdded(uuid));

@@ -23,6 +23,8 @@ import java.util.UUID;
 final class SimVm {
     final UUID uuid;
     DomainDef config;
+    /** The running configuration, or null when stopped. */
+    DomainDef live;
     VmState state = VmState.STOPPED;
     int runId = -1;
     boolean autostart;
@@ -57,7 +59,7 @@ final class SimVm {
     }
 
     VmInfo info() {
-        return new VmInfo(uuid, config, state, runId, autostart, transientVm, managedSave, netIndex, lastReason, version);
+        return new VmInfo(uuid, config, state.isActive() ? (live != null ? live : config) : null, state, runId, autostart, transientVm, managedSave, netIndex, lastReason, version);
     }
 
     List<SnapshotInfo> snapshotList() {
@@ -72,6 +74,10 @@ final class SimVm {
     void setState(VmState newState, String reason, int newRunId) {
         if (!state.isActive() && newState.isActive()) {
             startedNanos = System.nanoTime();
+            live = config;
+        }
+        if (!newState.isActive()) {
+            live = null;
         }
         state = newState;
         lastReason = reason;

@@ -154,7 +154,8 @@ final class SimVmHandle implements VmHandle {
     @Override
     public SdkJob<Void> attach(Device device) {
         return op("attach", vm -> {
-            host.changeConfig(vm, vm.config.withDevices(host.withDevice(vm, device)));
+            host.withDevice(vm, device); // refuses a clash
+            host.changeLive(vm, c -> c.withDevices(withDevice(c, device)));
             return null;
         });
     }
@@ -162,7 +163,8 @@ final class SimVmHandle implements VmHandle {
     @Override
     public SdkJob<Void> detach(Device device) {
         return op("detach", vm -> {
-            host.changeConfig(vm, vm.config.withDevices(host.withoutDevice(vm, device)));
+            host.withoutDevice(vm, device);
+            host.changeLive(vm, c -> c.withDevices(withoutDevice(c, device)));
             return null;
         });
     }
@@ -174,9 +176,21 @@ final class SimVmHandle implements VmHandle {
                 throw new SdkException(Kind.FAILED, "memory " + kib + " KiB is outside 1.." + vm.config.memoryKiB()
                         + " KiB of VM '" + vm.config.name() + "'");
             }
-            host.changeConfig(vm, vm.config.withCurrentMemoryKiB(kib));
+            host.changeLive(vm, c -> c.withCurrentMemoryKiB(Math.min(kib, c.memoryKiB())));
             return null;
         });
+    }
+
+    private static java.util.List<Device> withDevice(DomainDef c, Device device) {
+        java.util.List<Device> list = new java.util.ArrayList<>(c.devices());
+        list.add(device);
+        return list;
+    }
+
+    private static java.util.List<Device> withoutDevice(DomainDef c, Device device) {
+        java.util.List<Device> list = new java.util.ArrayList<>(c.devices());
+        list.removeIf(x -> SimHost.sameDevice(x, device));
+        return list;
     }
 
     @Override
