@@ -90,7 +90,7 @@ final class ConnectionCommands {
         static String toXml(Capabilities caps) {
             StringBuilder sb = new StringBuilder("<capabilities>\n\n  <host>\n");
             Capabilities.Host host = caps.host();
-            if (host.uuid() != null && !host.uuid().isBlank()) {
+            if (host.uuid() != null && host.uuid().matches("[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")) {
                 sb.append("    <uuid>").append(Xml.text(host.uuid())).append("</uuid>\n");
             }
             sb.append("    <cpu>\n      <arch>").append(Xml.text(host.arch())).append("</arch>\n    </cpu>\n");
