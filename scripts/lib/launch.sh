@@ -44,7 +44,7 @@ ensure_built() {
       echo "$(basename "$0"): building ($why)..." >&2
       log=$(mktemp)
       status=0
-      (cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow" \
+      (cd "$root" && \
         ./mvnw -q -B -ntp -pl "$module" -am package -DskipTests \
         dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
         >"$log" 2>&1) || status=$?
