@@ -14,20 +14,28 @@ _launch_jar() {
 }
 
 # Prints why a rebuild is needed ("first run", "sources changed"), or nothing when up to date.
+# Sources checked: the module's own and those of every project module on its cached class path.
 _launch_stale() {
-  local root=$1 module=$2 jar cpfile entry dirs=()
+  local root=$1 module=$2 jar cpfile entry mod dirs=("$root/$module/src/main" "$root/$module/pom.xml")
   cpfile="$root/$module/target/runtime.classpath"
   if ! jar=$(_launch_jar "$root" "$module") || [ ! -f "$cpfile" ]; then
     echo "first run"; return
   fi
   IFS=: read -r -a entries < "$cpfile" || true
   for entry in "${entries[@]}"; do
-    [ -n "$entry" ] && [ ! -e "$entry" ] && { echo "class path changed"; return; }
+    [ -z "$entry" ] && continue
+    [ -e "$entry" ] || { echo "class path changed"; return; }
+    case "$entry" in
+      "$root"/*/target/*)
+        mod=${entry#"$root"/}; mod=${mod%%/*}
+        dirs+=("$root/$mod/src/main" "$root/$mod/pom.xml") ;;
+    esac
   done
-  for d in "$root"/*/; do
-    [ -f "$d/pom.xml" ] && [ -d "$d/src/main" ] && dirs+=("$d/src/main" "$d/pom.xml")
-  done
-  if [ -n "$(find "$root/pom.xml" "${dirs[@]}" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  # Maven leaves an unchanged jar alone, so the class path file (touched after every build) is
+  # the build's time stamp when it is the newer of the two.
+  local ref=$jar
+  [ "$cpfile" -nt "$jar" ] && ref=$cpfile
+  if [ -n "$(find "$root/pom.xml" "${dirs[@]}" -newer "$ref" -print -quit 2>/dev/null)" ]; then
     echo "sources changed"
   fi
 }
@@ -55,8 +63,24 @@ ensure_built() {
         exit 1
       fi
       rm -f "$log"
+      touch "$root/$module/target/runtime.classpath"
     fi
     exec 9>&-
   fi
   LAUNCH_CP="$(_launch_jar "$root" "$module"):$(cat "$root/$module/target/runtime.classpath")"
+}
+
+# Like find_jdk25 (scripts/lib/java.sh) but reads the JDKs' `release` files instead of starting
+# java, to keep launch scripts fast; falls back to find_jdk25.
+find_jdk25_fast() {
+  local c v
+  for c in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*; do
+    [ -x "$c/bin/javac" ] && [ -f "$c/release" ] || continue
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$c/release")
+    if [ -n "$v" ] && [ "$v" -ge 25 ] 2>/dev/null; then
+      export JAVA_HOME="$c"
+      return 0
+    fi
+  done
+  find_jdk25
 }
