@@ -92,7 +92,12 @@ public final class Jvirsh implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, argv) -> {
-            err.println("error: " + oneLine(ex.getMessage()));
+            String message = ex.getMessage();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine() == cl
+                    && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+                message = "unknown command: '" + u.getUnmatched().getFirst() + "' (try 'jvirsh help')";
+            }
+            err.println("error: " + oneLine(message));
             err.flush();
             return 1;
         });

@@ -23,6 +23,9 @@ public abstract class JvirshCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this command's help")
+    boolean help;
+
     /** Runs the command; throws {@link CliException} or {@link VirtException} on failure. */
     protected abstract void execute() throws Exception;
 

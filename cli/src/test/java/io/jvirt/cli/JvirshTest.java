@@ -497,6 +497,12 @@ class JvirshTest {
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), r.toString());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("--bogus"), r.toString());
+        Cli.Result unknown = Cli.run("frobnicate");
+        assertEquals(1, unknown.status());
+        assertEquals("error: unknown command: 'frobnicate' (try 'jvirsh help')\n", unknown.err());
+        Cli.Result cmdHelp = Cli.run("list", "--help");
+        assertEquals(0, cmdHelp.status(), cmdHelp.toString());
+        assertTrue(cmdHelp.out().startsWith("Usage: jvirsh list "), cmdHelp.toString());
         Cli.Result missing = Cli.run("-c", URI, "start");
         assertEquals(1, missing.status());
         assertTrue(missing.err().startsWith("error: Missing required parameter: 'DOMAIN'"), missing.toString());
