@@ -14,30 +14,34 @@ _launch_jar() {
 }
 
 # Prints why a rebuild is needed ("first run", "sources changed"), or nothing when up to date.
-# Sources checked: the module's own and those of every project module on its cached class path.
+# Each project module on the cached class path (and the module itself) is compared with its own
+# jar, or with the class path file when that is newer: Maven leaves an unchanged jar alone, and
+# the launcher touches the class path file after each build it runs.
 _launch_stale() {
-  local root=$1 module=$2 jar cpfile entry mod dirs=("$root/$module/src/main" "$root/$module/pom.xml")
+  local root=$1 module=$2 jar cpfile entry mod ref
   cpfile="$root/$module/target/runtime.classpath"
   if ! jar=$(_launch_jar "$root" "$module") || [ ! -f "$cpfile" ]; then
     echo "first run"; return
   fi
   IFS=: read -r -a entries < "$cpfile" || true
+  entries+=("$jar")
   for entry in "${entries[@]}"; do
     [ -z "$entry" ] && continue
     [ -e "$entry" ] || { echo "class path changed"; return; }
     case "$entry" in
       "$root"/*/target/*)
         mod=${entry#"$root"/}; mod=${mod%%/*}
-        dirs+=("$root/$mod/src/main" "$root/$mod/pom.xml") ;;
+        ref=$entry
+        [ "$cpfile" -nt "$ref" ] && ref=$cpfile
+        if [ -n "$(find "$root/$mod/src/main" "$root/$mod/pom.xml" -newer "$ref" -print -quit 2>/dev/null)" ]; then
+          echo "sources changed"; return
+        fi ;;
     esac
   done
-  # Maven leaves an unchanged jar alone, so the class path file (touched after every build) is
-  # the build's time stamp when it is the newer of the two.
-  local ref=$jar
-  [ "$cpfile" -nt "$jar" ] && ref=$cpfile
-  if [ -n "$(find "$root/pom.xml" "${dirs[@]}" -newer "$ref" -print -quit 2>/dev/null)" ]; then
-    echo "sources changed"
-  fi
+  ref=$jar
+  [ "$cpfile" -nt "$ref" ] && ref=$cpfile
+  [ "$root/pom.xml" -nt "$ref" ] && echo "sources changed"
+  return 0
 }
 
 ensure_built() {

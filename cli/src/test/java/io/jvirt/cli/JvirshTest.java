@@ -194,12 +194,12 @@ class JvirshTest {
         conn.defineDomain(domainXml("alpha-long-name"));
         int id = test().id();
         assertEquals(" Id   Name              State\n"
-                + "-----------------------------------\n"
+                + "----------------------------------\n"
                 + " " + id + "    test              running\n"
                 + " -    alpha-long-name   shut off\n"
                 + " -    zeta              shut off\n\n", ok("list", "--all").out());
         assertEquals(" Id   Name              State\n"
-                + "-----------------------------------\n"
+                + "----------------------------------\n"
                 + " -    alpha-long-name   shut off\n"
                 + " -    zeta              shut off\n\n", ok("list", "--inactive").out());
         assertEquals("test\nalpha-long-name\nzeta\n\n", ok("list", "--all", "--name").out());
