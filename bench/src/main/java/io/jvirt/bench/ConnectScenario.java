@@ -59,7 +59,7 @@ public final class ConnectScenario implements Scenario {
                 open.add(t2 - t1);
             }
         }
-        report.note(iterations + " rounds after " + warmup + " warm-up; " + providers + " driver providers found");
+        report.note(iterations + " rounds after " + warmup + " warm-up; driver providers found: " + providers);
         open.reportMicros(report, "open_close_us");
         lookup.reportMicros(report, "baseline.lookup_us");
         report.ratio("open_close_vs_lookup.p50", open.percentileMicros(50) / lookup.percentileMicros(50));
