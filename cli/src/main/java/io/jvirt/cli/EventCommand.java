@@ -12,6 +12,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code event}: prints domain events as virsh does ({@code event 'lifecycle' for domain 'test':
@@ -62,9 +64,19 @@ final class EventCommand extends JvirshCommand {
         String wanted = all ? null : eventName == null ? "lifecycle" : eventName;
         LinkedBlockingQueue<DomainEvent> queue = new LinkedBlockingQueue<>();
         Events events = conn().events();
-        int count = 0;
+        AtomicInteger count = new AtomicInteger();
+        AtomicBoolean finished = new AtomicBoolean();
         String ending = null;
         Domain dom = domainName == null ? null : domain(domainName);
+        // Ctrl-C ends the loop as in virsh: say so and give the count before the JVM exits
+        Thread onInterrupt = new Thread(() -> {
+            if (finished.compareAndSet(false, true)) {
+                out.println("event loop interrupted");
+                out.println("events received: " + count.get());
+                out.flush();
+            }
+        }, "jvirsh-event-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         try (Events.Subscription sub = attempt("failed to register for events",
                 () -> dom == null ? events.subscribe(queue::add) : events.subscribe(dom.uuid(), queue::add))) {
             long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
@@ -80,15 +92,24 @@ final class EventCommand extends JvirshCommand {
                 }
                 out.println((timestamp ? STAMP.format(e.time()) + ": " : "") + e);
                 out.flush();
-                count++;
+                count.incrementAndGet();
                 if (!loop) {
                     break;
                 }
             }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+        if (!finished.compareAndSet(false, true)) {
+            return;
         }
         if (ending != null) {
             out.println(ending);
         }
-        out.println("events received: " + count);
+        out.println("events received: " + count.get());
     }
 }
