@@ -363,8 +363,15 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
 
     @Override
     public void abortJob(DomainObj dom) {
-        try (var l = dom.locked(); Job job = dom.jobs().begin(JobKind.ABORT, "abortJob")) {
-            dom.jobs().abortAsync("abortJob");
+        try (var l = dom.locked()) {
+            if (dom.jobs().asyncKind() == null) {
+                // group-2 calls other than snapshot and migration are not abortable: say so at once
+                throw VirtException.invalid("no abortable job is active on domain '" + dom.name() + "' ("
+                        + dom.jobs().holders() + ")");
+            }
+            try (Job job = dom.jobs().begin(JobKind.ABORT, "abortJob")) {
+                dom.jobs().abortAsync("abortJob");
+            }
         }
     }
 

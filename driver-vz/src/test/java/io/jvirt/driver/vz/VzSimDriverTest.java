@@ -180,6 +180,7 @@ class VzSimDriverTest {
             assertEquals(JobInfo.Type.COMPLETED, f.driver.jobInfo(d).type());
             assertEquals("snapshot", f.driver.jobInfo(d).operation());
             fails(ErrorCode.NO_DOMAIN_SNAPSHOT, () -> f.driver.snapshot(d, "nope"));
+            fails(ErrorCode.OPERATION_INVALID, () -> f.driver.abortJob(d));
             fails(ErrorCode.NO_DOMAIN_SNAPSHOT, () -> f.driver.revertSnapshot(d, "nope"));
             f.driver.deleteSnapshot(d, "s1");
             SnapshotData s2b = f.driver.snapshot(d, "s2");
