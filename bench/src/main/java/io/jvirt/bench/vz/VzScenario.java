@@ -47,7 +47,8 @@ public final class VzScenario implements Scenario {
             DomainObj d = a.define(DomainXml.parse(xml("bench-vm", UUID.randomUUID())));
             a.start(d);
             measure(a, d, MEASURE_NANOS / 3); // warm-up
-            long[] idle = measure(a, d, MEASURE_NANOS);
+            long[][] idleAll = measure(a, d, MEASURE_NANOS);
+            long[] idle = idleAll[KINDS.length];
             report(report, "idle", idle);
 
             CompletableFuture<Void> migration = CompletableFuture.runAsync(() -> a.migrate(d, b, MigrateOptions.live()));
@@ -58,7 +59,8 @@ public final class VzScenario implements Scenario {
                 }
                 Thread.sleep(1);
             }
-            long[] busy = measure(a, d, MEASURE_NANOS);
+            long[][] busyAll = measure(a, d, MEASURE_NANOS);
+            long[] busy = busyAll[KINDS.length];
             boolean stillRunning = !migration.isDone();
             a.abortJob(d);
             try {
@@ -70,6 +72,12 @@ public final class VzScenario implements Scenario {
             report.figure("during_migration.job_still_running", stillRunning ? 1 : 0, "bool");
             report.ratio("p50", pct(busy, 0.50) / pct(idle, 0.50));
             report.ratio("p99", pct(busy, 0.99) / pct(idle, 0.99));
+            for (int k = 0; k < KINDS.length; k++) {
+                report.figure(KINDS[k] + ".idle.p50", pct(idleAll[k], 0.50) / 1000.0, "us");
+                report.figure(KINDS[k] + ".during_migration.p50", pct(busyAll[k], 0.50) / 1000.0, "us");
+                report.figure(KINDS[k] + ".idle.p99", pct(idleAll[k], 0.99) / 1000.0, "us");
+                report.figure(KINDS[k] + ".during_migration.p99", pct(busyAll[k], 0.99) / 1000.0, "us");
+            }
             report.note("group-1 calls: lookup by name, info, XML, state, jobInfo, blockStats, memoryStats (round robin)");
         }
     }
@@ -85,13 +93,16 @@ public final class VzScenario implements Scenario {
         return sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
     }
 
-    private static long[] measure(VzDriver v, DomainObj d, long duration) {
-        long[] out = new long[4_000_000];
+    private static final String[] KINDS = {"lookup", "info", "xml", "state", "jobinfo", "blockstats", "memstats"};
+
+    /** Sorted latencies per call kind (index as {@link #KINDS}) and, last, all of them. */
+    private static long[][] measure(VzDriver v, DomainObj d, long duration) {
+        long[] out = new long[6_000_000];
         int n = 0;
         long end = System.nanoTime() + duration;
         while (n < out.length && System.nanoTime() < end) {
             long t0 = System.nanoTime();
-            switch (n % 7) {
+            switch (n % KINDS.length) {
                 case 0 -> v.domains().byName(d.name());
                 case 1 -> v.info(d);
                 case 2 -> v.xml(d, false);
@@ -102,8 +113,18 @@ public final class VzScenario implements Scenario {
             }
             out[n++] = System.nanoTime() - t0;
         }
-        long[] r = Arrays.copyOf(out, n);
-        Arrays.sort(r);
+        long[][] r = new long[KINDS.length + 1][];
+        for (int k = 0; k < KINDS.length; k++) {
+            int count = (n - k + KINDS.length - 1) / KINDS.length;
+            long[] x = new long[Math.max(0, count)];
+            for (int i = k, j = 0; i < n; i += KINDS.length) {
+                x[j++] = out[i];
+            }
+            Arrays.sort(x);
+            r[k] = x;
+        }
+        r[KINDS.length] = Arrays.copyOf(out, n);
+        Arrays.sort(r[KINDS.length]);
         return r;
     }
 
