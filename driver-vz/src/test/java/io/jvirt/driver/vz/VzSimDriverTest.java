@@ -202,6 +202,25 @@ class VzSimDriverTest {
     }
 
     @Test
+    void abortCancelsASnapshotJob() throws Exception {
+        try (VzFixture f = new VzFixture("vz:///sim?latency.snapshot=5000")) {
+            DomainObj d = f.running("snapabort");
+            var call = java.util.concurrent.CompletableFuture.runAsync(() -> f.driver.createSnapshot(d,
+                    "<domainsnapshot><name>slow</name></domainsnapshot>"));
+            VzFixture.waitFor(Duration.ofSeconds(5), () -> f.driver.jobInfo(d).operation().equals("snapshot")
+                    && f.driver.jobInfo(d).type() == JobInfo.Type.BOUNDED);
+            long t0 = System.nanoTime();
+            f.driver.abortJob(d);
+            var e = assertThrows(java.util.concurrent.CompletionException.class, call::join);
+            assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(2));
+            assertEquals(ErrorCode.OPERATION_ABORTED, ((VirtException) e.getCause()).code(), e.getCause().getMessage());
+            assertEquals(JobInfo.Type.CANCELLED, f.driver.jobInfo(d).type());
+            assertTrue(f.driver.listSnapshots(d).isEmpty());
+            assertEquals(DomainState.RUNNING, d.state());
+        }
+    }
+
+    @Test
     void managedSaveAndRemove() {
         try (VzFixture f = new VzFixture("vz:///sim")) {
             DomainObj d = f.running("ms");
