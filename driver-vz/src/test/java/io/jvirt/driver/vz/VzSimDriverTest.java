@@ -315,6 +315,25 @@ class VzSimDriverTest {
     }
 
     @Test
+    void migrationFailingAtAChosenStepLeavesTheDomainOnTheSource() {
+        try (VzFixture a = new VzFixture("vz:///sim?host=migfail-a&latency.migrate=400&fail.migrate=once&failAt.migrate=0.75");
+             VzFixture b = new VzFixture("vz:///sim?host=migfail-b")) {
+            DomainObj d = a.running("stayer");
+            long t0 = System.nanoTime();
+            VirtException e = fails(ErrorCode.OPERATION_FAILED, () -> a.driver.migrate(d, b.driver, MigrateOptions.live()));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 250 && ms < 2000, "failed after " + ms + " ms, expected at ~300 ms");
+            assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+            assertFalse(d.isRemoved());
+            assertEquals(DomainState.RUNNING, d.state());
+            assertEquals(JobInfo.Type.FAILED, a.driver.jobInfo(d).type());
+            assertEquals(0, b.driver.domains().size());
+            DomainObj there = a.driver.migrate(d, b.driver, MigrateOptions.live()); // the next one succeeds
+            assertEquals(DomainState.RUNNING, there.state());
+        }
+    }
+
+    @Test
     void twoConnectionsToOneNamedHostShareIt() {
         try (VzFixture a = new VzFixture("vz:///sim?host=shared-1"); VzFixture b = new VzFixture("vz:///sim?host=shared-1")) {
             DomainObj d = a.running("seen");
