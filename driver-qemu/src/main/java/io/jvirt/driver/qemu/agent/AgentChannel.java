@@ -1,0 +1,175 @@
+package io.jvirt.driver.qemu.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * One connection to the agent's unix socket: a reader on a virtual thread that cuts the byte
+ * stream into {@link Frame}s (a 0xFF sentinel byte, a line, the end of the stream) and queues
+ * them for the one command in flight. Hooks from the driver put their own frames into the same
+ * queue, so a waiting command sees them in order.
+ */
+final class AgentChannel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AgentChannel.class.getName());
+    /** The byte qemu-ga puts before the reply to guest-sync-delimited, and clients send to reset its parser. */
+    static final int SENTINEL = 0xFF;
+    /** Lines longer than this are garbage, not a reply (guards memory against a hostile guest). */
+    static final int MAX_LINE = 16 * 1024 * 1024;
+
+    /** What the reader (or a hook) hands to the waiting command. */
+    sealed interface Frame {
+    }
+
+    /** A 0xFF byte: whatever partial line came before it was dropped. */
+    record Sentinel() implements Frame {
+    }
+
+    /** One line of the stream, without its newline. */
+    record Line(byte[] bytes) implements Frame {
+    }
+
+    /** The stream ended (QEMU closed the socket or reading failed). */
+    record Eof(String why) implements Frame {
+    }
+
+    /** The guest closed its end of the channel, or shut down or reset (from the driver's events). */
+    record GuestGone(String why) implements Frame {
+    }
+
+    private final AFUNIXSocket socket;
+    private final OutputStream out;
+    private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Path path;
+    private volatile boolean eof;
+
+    private AgentChannel(Path path, AFUNIXSocket socket) throws IOException {
+        this.path = path;
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        InputStream in = socket.getInputStream();
+        Thread.ofVirtual().name("agent-reader " + path.getFileName()).start(() -> readLoop(in));
+    }
+
+    /** Connects to the agent socket at {@code path}. */
+    static AgentChannel connect(Path path) throws IOException {
+        AFUNIXSocket socket = AFUNIXSocket.newInstance();
+        try {
+            socket.connect(AFUNIXSocketAddress.of(path));
+            return new AgentChannel(path, socket);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void readLoop(InputStream in) {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        String why = "the agent socket was closed";
+        try {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    int b = buf[i] & 0xFF;
+                    if (b == SENTINEL) {
+                        line.reset();
+                        frames.add(new Sentinel());
+                    } else if (b == '\n') {
+                        frames.add(new Line(line.toByteArray()));
+                        line.reset();
+                    } else if (line.size() < MAX_LINE) {
+                        line.write(b);
+                    } else {
+                        frames.add(new Line(line.toByteArray()));
+                        line.reset();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            if (!closed.get()) {
+                why = "reading from the agent socket failed: " + e.getMessage();
+                LOG.log(Level.DEBUG, "agent channel {0}: {1}", path, why);
+            }
+        } finally {
+            eof = true;
+            frames.add(new Eof(why));
+        }
+    }
+
+    /** Next frame, or null when {@code nanos} passed without one. */
+    Frame poll(long nanos) throws InterruptedException {
+        return frames.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Drops queued frames; returns an end-of-stream or guest-gone frame if one was among them. */
+    Frame drain() {
+        Frame last = null;
+        Frame f;
+        while ((f = frames.poll()) != null) {
+            if (f instanceof Eof || f instanceof GuestGone) {
+                last = f;
+            }
+        }
+        return last;
+    }
+
+    /** Hands a frame from a driver hook to the waiting command (if any). */
+    void inject(Frame frame) {
+        frames.add(frame);
+    }
+
+    /** Whether the stream has ended. */
+    boolean atEof() {
+        return eof || closed.get();
+    }
+
+    /**
+     * Writes {@code bytes}, waiting at most {@code nanos}: the write runs on a virtual thread so
+     * that a peer that stopped reading cannot block the caller; on timeout the socket is closed.
+     */
+    void write(byte[] bytes, long nanos) throws IOException, TimeoutException, InterruptedException {
+        var task = new java.util.concurrent.FutureTask<Void>(() -> {
+            synchronized (out) {
+                out.write(bytes);
+                out.flush();
+            }
+            return null;
+        });
+        Thread.ofVirtual().name("agent-writer " + path.getFileName()).start(task);
+        try {
+            task.get(Math.max(nanos, TimeUnit.MILLISECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing agent channel {0}: {1}", path, e.getMessage());
+            }
+        }
+    }
+}
