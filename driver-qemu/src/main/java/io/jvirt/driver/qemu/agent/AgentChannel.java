@@ -20,6 +20,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * stream into {@link Frame}s (a 0xFF sentinel byte, a line, the end of the stream) and queues
  * them for the one command in flight. Hooks from the driver put their own frames into the same
  * queue, so a waiting command sees them in order.
+ *
+ * <p>The reader and the bounded writes run on platform threads: junixsocket's blocking native
+ * reads and writes pin a virtual thread's carrier, and a few stuck agents would starve the rest.
  */
 final class AgentChannel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AgentChannel.class.getName());
@@ -60,7 +63,7 @@ final class AgentChannel implements AutoCloseable {
         this.socket = socket;
         this.out = socket.getOutputStream();
         InputStream in = socket.getInputStream();
-        Thread.ofVirtual().name("agent-reader " + path.getFileName()).start(() -> readLoop(in));
+        Thread.ofPlatform().daemon().name("agent-reader " + path.getFileName()).start(() -> readLoop(in));
     }
 
     /** Connects to the agent socket at {@code path}. */
@@ -148,7 +151,7 @@ final class AgentChannel implements AutoCloseable {
             }
             return null;
         });
-        Thread.ofVirtual().name("agent-writer " + path.getFileName()).start(task);
+        Thread.ofPlatform().daemon().name("agent-writer " + path.getFileName()).start(task);
         try {
             task.get(Math.max(nanos, TimeUnit.MILLISECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
