@@ -161,6 +161,35 @@ final class TinyGuest implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds a QMP connection open and hands every event line to {@code onEvent} on a daemon thread,
+     * as the driver's monitor will. While it is open, {@link #qmp} cannot connect (QMP serves one
+     * client); close it first.
+     */
+    AutoCloseable watchQmpEvents(java.util.function.Consumer<String> onEvent) throws IOException {
+        AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(qmpSocket));
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        OutputStream out = s.getOutputStream();
+        s.setSoTimeout(10_000);
+        in.readLine(); // greeting
+        out.write("{\"execute\":\"qmp_capabilities\"}\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        readReturn(in);
+        s.setSoTimeout(0);
+        Thread.ofPlatform().daemon().name("qmp-events").start(() -> {
+            try {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.contains("\"event\"")) {
+                        onEvent.accept(line);
+                    }
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        });
+        return s::close;
+    }
+
     private static String readReturn(BufferedReader in) throws IOException {
         for (String line; (line = in.readLine()) != null; ) {
             if (line.contains("\"return\"") || line.contains("\"error\"")) {

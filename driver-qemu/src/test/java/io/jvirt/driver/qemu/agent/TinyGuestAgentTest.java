@@ -194,6 +194,48 @@ class TinyGuestAgentTest {
 
     @Test
     @Order(9)
+    void agentRebootCompletesOnTheResetEventAndTheAgentComesBack() throws Exception {
+        // what the driver will do: feed QMP's VSERPORT_CHANGE and RESET events into the client
+        try (AutoCloseable events = a.watchQmpEvents(line -> {
+            if (line.contains("\"VSERPORT_CHANGE\"")) {
+                if (line.contains("\"open\": true")) {
+                    clientA.onPortOpened();
+                } else {
+                    clientA.onPortClosed();
+                }
+            } else if (line.contains("\"RESET\"")) {
+                clientA.onGuestShutdown(true);
+            }
+        })) {
+            long t0 = System.nanoTime();
+            agentA.shutdown(GuestShutdownMode.REBOOT, AgentTimeout.of(Duration.ofSeconds(30)));
+            long rebootMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(a.alive(), "QEMU keeps running across a guest reboot");
+            long deadline = System.nanoTime() + BOOT.toNanos();
+            while (clientA.portState() != AgentClient.PortState.OPEN || !pings()) {
+                assertTrue(System.nanoTime() < deadline, "the agent did not come back after the reboot; "
+                        + a.describe());
+                Thread.sleep(50);
+            }
+            System.out.println("# agent reboot acknowledged after " + rebootMs + " ms, agent back after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+        }
+        String serial = a.serial();
+        assertTrue(serial.contains("jvirt-guest: shutdown (reboot)"), serial);
+        assertEquals(2, serial.split("jvirt-guest: ready", -1).length - 1, serial);
+    }
+
+    private boolean pings() {
+        try {
+            clientA.execute("guest-ping", null, AgentTimeout.of(Duration.ofMillis(500)));
+            return true;
+        } catch (io.jvirt.api.VirtException e) {
+            return false;
+        }
+    }
+
+    @Test
+    @Order(10)
     void agentShutdownPowersTheGuestOff() throws Exception {
         long t0 = System.nanoTime();
         agentA.shutdown(GuestShutdownMode.POWERDOWN, AgentTimeout.of(Duration.ofSeconds(10)));
