@@ -28,8 +28,10 @@ final class AgentChannel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AgentChannel.class.getName());
     /** The byte qemu-ga puts before the reply to guest-sync-delimited, and clients send to reset its parser. */
     static final int SENTINEL = 0xFF;
-    /** Lines longer than this are garbage, not a reply (guards memory against a hostile guest). */
-    static final int MAX_LINE = 16 * 1024 * 1024;
+    /** Lines longer than this are cut (a reply that long is garbage; guards memory against a hostile guest). */
+    static final int MAX_LINE = 8 * 1024 * 1024;
+    /** At most this many bytes of unread lines are queued; older ones are dropped (they are stale). */
+    static final long MAX_QUEUED_BYTES = 2L * MAX_LINE;
 
     /** What the reader (or a hook) hands to the waiting command. */
     sealed interface Frame {
@@ -55,6 +57,7 @@ final class AgentChannel implements AutoCloseable {
     private final OutputStream out;
     private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Path path;
     private volatile boolean eof;
 
@@ -89,15 +92,15 @@ final class AgentChannel implements AutoCloseable {
                     int b = buf[i] & 0xFF;
                     if (b == SENTINEL) {
                         line.reset();
-                        frames.add(new Sentinel());
-                    } else if (b == '\n') {
-                        frames.add(new Line(line.toByteArray()));
+                        enqueue(new Sentinel());
+                    } else if (b == '\n' || line.size() >= MAX_LINE) {
+                        enqueue(new Line(line.toByteArray()));
                         line.reset();
-                    } else if (line.size() < MAX_LINE) {
-                        line.write(b);
+                        if (b != '\n') {
+                            line.write(b);
+                        }
                     } else {
-                        frames.add(new Line(line.toByteArray()));
-                        line.reset();
+                        line.write(b);
                     }
                 }
             }
@@ -112,16 +115,40 @@ final class AgentChannel implements AutoCloseable {
         }
     }
 
+    /** What a queued frame counts against {@link #MAX_QUEUED_BYTES}. */
+    private static long cost(Frame f) {
+        return f instanceof Line l ? l.bytes().length + 64L : 64L;
+    }
+
+    /** Queues a frame from the stream, dropping the oldest unread ones beyond the byte budget. */
+    private void enqueue(Frame frame) {
+        long c = cost(frame);
+        while (queuedBytes.get() + c > MAX_QUEUED_BYTES) {
+            if (taken(frames.poll()) == null) {
+                break;
+            }
+        }
+        queuedBytes.addAndGet(c);
+        frames.add(frame);
+    }
+
+    private Frame taken(Frame f) {
+        if (f instanceof Line || f instanceof Sentinel) {
+            queuedBytes.addAndGet(-cost(f));
+        }
+        return f;
+    }
+
     /** Next frame, or null when {@code nanos} passed without one. */
     Frame poll(long nanos) throws InterruptedException {
-        return frames.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        return taken(frames.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS));
     }
 
     /** Drops queued frames; returns an end-of-stream or guest-gone frame if one was among them. */
     Frame drain() {
         Frame last = null;
         Frame f;
-        while ((f = frames.poll()) != null) {
+        while ((f = taken(frames.poll())) != null) {
             if (f instanceof Eof || f instanceof GuestGone) {
                 last = f;
             }

@@ -343,13 +343,14 @@ public final class AgentClient implements AutoCloseable {
     private JsonNode awaitReply(AgentChannel ch, String name, AgentTimeout timeout, boolean untilGone)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.duration().toNanos();
+        boolean delimitedReply = name.equals("guest-sync-delimited"); // a raw sync's own reply has a sentinel
         boolean staleSync = false;
         while (true) {
             AgentChannel.Frame f = ch.poll(deadline - System.nanoTime());
             switch (f) {
                 case null -> throw new VirtException(ErrorCode.AGENT_UNRESPONSIVE, "guest agent is not responding: '"
                         + name + "' got no reply within " + timeout);
-                case AgentChannel.Sentinel s -> staleSync = true; // only a sync reply follows a sentinel
+                case AgentChannel.Sentinel s -> staleSync = !delimitedReply; // only a sync reply follows one
                 case AgentChannel.Eof eof -> {
                     reset(ch);
                     if (untilGone) {

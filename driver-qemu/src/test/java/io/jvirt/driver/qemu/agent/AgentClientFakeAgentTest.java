@@ -134,7 +134,8 @@ class AgentClientFakeAgentTest {
                 FakeAgent.write(out, "{\"return\": \"fast\"}\n");
             }
         });
-        AgentClient c = client(f);
+        AgentClient c = new AgentClient(f.path, Duration.ofSeconds(5)); // the fake answers the next sync late
+        toClose.add(c);
         fails(ErrorCode.AGENT_UNRESPONSIVE, () -> c.execute("slow", null, AgentTimeout.of(Duration.ofMillis(200))));
         assertEquals("\"fast\"", c.execute("fast", null, AgentTimeout.DEFAULT).toString());
     }
@@ -164,6 +165,37 @@ class AgentClientFakeAgentTest {
         AgentClient c = client(f);
         VirtException e = fails(ErrorCode.OPERATION_FAILED, () -> new GuestAgent(c).hostname());
         assertTrue(e.getMessage().contains("guest-get-host-name") && e.getMessage().contains("reset"), e.getMessage());
+    }
+
+    @Test
+    void hugeReplyIsCutAndRejectedNotBuffered() throws Exception {
+        FakeAgent f = fake((line, out, agent) -> {
+            long id = FakeAgent.syncId(line);
+            if (id >= 0) {
+                out.write(0xFF);
+                FakeAgent.write(out, "{\"return\": " + id + "}\n");
+            } else {
+                byte[] chunk = "x".repeat(1 << 20).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                FakeAgent.write(out, "{\"return\": \"");
+                for (int i = 0; i < 40; i++) {
+                    out.write(chunk);
+                }
+                FakeAgent.write(out, "\"}\n");
+            }
+        });
+        AgentClient c = client(f);
+        VirtException e = fails(ErrorCode.OPERATION_FAILED,
+                () -> c.execute("guest-huge", null, AgentTimeout.of(Duration.ofSeconds(20))));
+        assertTrue(e.getMessage().contains("unparseable"), e.getMessage().substring(0, 100));
+        assertTrue(e.getMessage().length() < 1000, "the message quotes only the start of the reply");
+    }
+
+    @Test
+    void rawSyncDelimitedPassthroughGetsItsReply() throws Exception {
+        FakeAgent f = fake(FakeAgent.answering("unused"));
+        AgentClient c = client(f);
+        assertEquals("{\"return\":42}", c.passthrough(
+                "{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":42}}", AgentTimeout.DEFAULT));
     }
 
     @Test
