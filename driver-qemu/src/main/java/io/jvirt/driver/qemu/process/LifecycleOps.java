@@ -372,19 +372,26 @@ public final class LifecycleOps {
         switch (ev.name()) {
             case "SHUTDOWN" -> run.shutdownSeen = true; // QEMU exits next; the end of the monitor stops the domain
             case "STOP", "RESUME", "GUEST_PANICKED" -> {
+                // an event may be stale (our own stop/cont, already applied by the job that sent it):
+                // reconcile with what QEMU says now instead of applying the event blindly
                 try (var l = d.locked(); Job job = d.jobs().begin(JobKind.MODIFY, "qemuEvent")) {
-                    if (d.privateData() != run) {
+                    if (d.privateData() != run || !d.isActive()) {
                         return;
                     }
-                    if (ev.name().equals("STOP") && d.state() == DomainState.RUNNING) {
-                        setState(d, run, DomainState.PAUSED, StateReason.UNKNOWN);
-                        host.emit(d, Lifecycle.SUSPENDED, "Paused");
-                    } else if (ev.name().equals("RESUME") && d.state() == DomainState.PAUSED) {
-                        setState(d, run, DomainState.RUNNING, StateReason.UNPAUSED);
-                        host.emit(d, Lifecycle.RESUMED, "Unpaused");
-                    } else if (ev.name().equals("GUEST_PANICKED")) {
+                    if (ev.name().equals("GUEST_PANICKED")) {
                         setState(d, run, DomainState.CRASHED, StateReason.PANICKED);
                         host.emit(d, Lifecycle.CRASHED, "Panicked");
+                        return;
+                    }
+                    QmpMonitor mon = monitor(run);
+                    String status = job.monitor(() -> mon.execute("query-status")).path("status").asText();
+                    boolean running = status.equals("running");
+                    if (!running && d.state() == DomainState.RUNNING) {
+                        setState(d, run, DomainState.PAUSED, StateReason.UNKNOWN);
+                        host.emit(d, Lifecycle.SUSPENDED, "Paused");
+                    } else if (running && d.state() == DomainState.PAUSED) {
+                        setState(d, run, DomainState.RUNNING, StateReason.UNPAUSED);
+                        host.emit(d, Lifecycle.RESUMED, "Unpaused");
                     }
                 } catch (VirtException e) {
                     LOG.log(System.Logger.Level.DEBUG, "QMP event " + ev.name() + " for " + d.name() + " dropped: " + e.getMessage());
