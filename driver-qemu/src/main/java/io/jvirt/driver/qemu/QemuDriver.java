@@ -11,8 +11,6 @@ import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
-import io.jvirt.spi.job.Job;
-import io.jvirt.spi.job.JobKind;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,16 +114,16 @@ public final class QemuDriver implements HypervisorDriver {
         host.setAutostart(dom, autostart);
     }
 
+    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
     @Override
     public JobInfo jobInfo(DomainObj dom) {
-        return dom.jobs().info();
+        throw VirtException.noSupport("jobInfo");
     }
 
+    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
     @Override
     public void abortJob(DomainObj dom) {
-        try (var l = dom.locked(); Job job = dom.jobs().begin(JobKind.ABORT, "abortJob")) {
-            dom.jobs().abortAsync("abortJob");
-        }
+        throw VirtException.noSupport("abortJob");
     }
 
     /**
