@@ -73,7 +73,7 @@ public final class AsyncJob implements AutoCloseable {
 
     /** How long it has been running. */
     public Duration elapsed() {
-        return DomainJobs.Owners.since(startNanos);
+        return Owners.since(startNanos);
     }
 
     /** The current phase (driver-defined; empty when none). */
@@ -289,8 +289,8 @@ public final class AsyncJob implements AutoCloseable {
 
     JobInfo info(JobInfo.Type type, String error) {
         JobProgress p = progress;
-        String who = "api=" + api + " thread=" + DomainJobs.Owners.thread(owner) + " since "
-                + DomainJobs.Owners.instant(startMillis);
+        String who = "api=" + api + " thread=" + Owners.thread(owner) + " since "
+                + Owners.instant(startMillis);
         return new JobInfo(type, kind.operation(), phase, who, elapsed(),
                 p.dataTotal(), p.dataProcessed(), p.dataRemaining(),
                 p.memTotal(), p.memProcessed(), p.memRemaining(),

@@ -553,4 +553,25 @@ class DomainJobsTest {
         assertEquals(JobInfo.Type.COMPLETED, dom.jobs().info().type());
         assertEquals("start", dom.jobs().info().operation());
     }
+
+    @Test
+    void failAsyncStopsTheAsyncJobWithTheGivenReason() throws Exception {
+        DomainObj dom = running("a");
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Object> dump = async(() -> {
+            try (var l = dom.locked(); AsyncJob job = dom.jobs().beginAsync(AsyncJobKind.DUMP, "dump")) {
+                started.countDown();
+                job.pause(Duration.ofSeconds(20));
+            }
+            return null;
+        });
+        assertTrue(started.await(5, TimeUnit.SECONDS));
+        try (var l = dom.locked()) {
+            assertTrue(dom.jobs().failAsync(ErrorCode.OPERATION_FAILED, "guest crashed"));
+            assertFalse(dom.jobs().failAsync(ErrorCode.OPERATION_FAILED, "again"));
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dump.get(5, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.OPERATION_FAILED, cause(e).code());
+        assertEquals("guest crashed", dom.jobs().info().errorMessage());
+    }
 }
