@@ -65,6 +65,13 @@ final class DomainXmlWriter {
         return x.finish();
     }
 
+    /** A required component of a record built in code: absent is an XML_ERROR, not broken output. */
+    private static void need(Object value, String what) {
+        if (value == null) {
+            throw XmlCursor.error("cannot write domain XML: no " + what);
+        }
+    }
+
     private static String orElse(String v, String dflt) {
         return v == null ? dflt : v;
     }
@@ -85,6 +92,8 @@ final class DomainXmlWriter {
         String alias = live ? device.alias() : null;
         switch (device) {
             case Device.Disk d -> {
+                need(d.type(), "disk type");
+                need(d.targetDev(), "disk target dev");
                 x.start("disk", "type", d.type(), "device", orElse(d.device(), "disk"));
                 if (d.format() != null || d.cache() != null) {
                     x.empty("driver", "name", "qemu", "type", d.format(), "cache", d.cache());
@@ -105,6 +114,7 @@ final class DomainXmlWriter {
                 x.end();
             }
             case Device.Controller c -> {
+                need(c.type(), "controller type");
                 String[] attrs = {"type", c.type(), "index", Integer.toString(Math.max(0, c.index())),
                     "model", c.model()};
                 if (alias == null) {
@@ -116,6 +126,7 @@ final class DomainXmlWriter {
                 }
             }
             case Device.Interface i -> {
+                need(i.type(), "interface type");
                 x.start("interface", "type", i.type());
                 if (i.mac() != null) {
                     x.empty("mac", "address", i.mac());
@@ -133,27 +144,28 @@ final class DomainXmlWriter {
                 x.end();
             }
             case Device.Serial s -> {
-                x.start("serial", "type", s.source().type());
+                x.start("serial", "type", chrType(s.source()));
                 source(x, s.source());
                 x.empty("target", "port", Integer.toString(s.port()));
                 alias(x, alias);
                 x.end();
             }
             case Device.Console c -> {
-                x.start("console", "type", c.source().type());
+                x.start("console", "type", chrType(c.source()));
                 source(x, c.source());
                 x.empty("target", "type", orElse(c.targetType(), "serial"), "port", Integer.toString(c.port()));
                 alias(x, alias);
                 x.end();
             }
             case Device.Channel c -> {
-                x.start("channel", "type", c.source().type());
+                x.start("channel", "type", chrType(c.source()));
                 source(x, c.source());
                 x.empty("target", "type", orElse(c.targetType(), "virtio"), "name", c.targetName());
                 alias(x, alias);
                 x.end();
             }
             case Device.Memballoon m -> {
+                need(m.model(), "memballoon model");
                 if (m.statsPeriodSeconds() <= 0 && alias == null) {
                     x.empty("memballoon", "model", m.model());
                 } else {
@@ -167,6 +179,9 @@ final class DomainXmlWriter {
             }
             case Device.Graphics g -> graphics(x, g, live);
             case Device.Lease l -> {
+                need(l.lockspace(), "lease lockspace");
+                need(l.key(), "lease key");
+                need(l.path(), "lease target path");
                 x.start("lease");
                 x.text("lockspace", l.lockspace());
                 x.text("key", l.key());
@@ -178,6 +193,7 @@ final class DomainXmlWriter {
 
     /** Graphics never carry an alias: libvirt's schema has none for them. */
     private static void graphics(XmlOut x, Device.Graphics g, boolean live) {
+        need(g.type(), "graphics type");
         if ("none".equals(g.type())) {
             return; // "no graphics" is the absence of the element
         }
@@ -193,6 +209,12 @@ final class DomainXmlWriter {
             x.empty("listen", "type", "address", "address", g.listen());
         }
         x.end();
+    }
+
+    private static String chrType(Device.CharSource s) {
+        need(s, "character device source");
+        need(s.type(), "character device type");
+        return s.type();
     }
 
     private static void source(XmlOut x, Device.CharSource s) {

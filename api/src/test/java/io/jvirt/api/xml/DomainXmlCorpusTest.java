@@ -82,6 +82,14 @@ class DomainXmlCorpusTest {
     }
 
     @Test
+    void theIndexListsEveryCorpusDocument() {
+        List<String> listed = Corpus.read(Corpus.dir().resolve("index.txt")).lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).map(String::strip).sorted().toList();
+        List<String> present = Corpus.files().stream().map(p -> p.getFileName().toString()).sorted().toList();
+        assertEquals(present, listed, "xml-corpus/index.txt is out of date");
+    }
+
+    @Test
     void theCorpusCoversEverySupportedElement() {
         Set<String> kinds = new HashSet<>();
         Set<String> values = new HashSet<>();

@@ -150,6 +150,15 @@ class DomainXmlDevicesTest {
         assertTrue(e.getMessage().contains("must not contain '/'"), e.getMessage());
         e = assertThrows(VirtException.class, () -> DomainXml.format(d.withCurrentMemoryKiB(2048)));
         assertEquals(ErrorCode.XML_ERROR, e.code());
+        e = assertThrows(VirtException.class, () -> DomainXml.format(d.withDevices(List.of(
+                new Device.Disk(null, "disk", null, "/a", "vda", null, false, false, null, null, null)))));
+        assertEquals("cannot write domain XML: no disk type", e.getMessage());
+        e = assertThrows(VirtException.class, () -> DomainXml.formatDevice(new Device.Serial(null, 0, null)));
+        assertEquals("cannot write domain XML: no character device source", e.getMessage());
+        String bus = DomainXml.formatDevice(
+                new Device.Disk("file", null, null, "/a", "sdc", null, false, false, null, null, null));
+        assertTrue(bus.contains("device=\"disk\"") && bus.contains("bus=\"scsi\""), bus);
+        assertEquals("", DomainXml.formatDevice(new Device.Graphics("none", -1, true, null, null)).strip());
     }
 
     @Test
