@@ -41,4 +41,10 @@ class TestDriverJobModelTest extends JobModelSuite {
     protected DomainObj domainObject(Connection conn, Domain dom) {
         return conn.unwrap(HypervisorDriver.class).domains().byUuid(dom.uuid());
     }
+
+    /** setAutostart takes a MODIFY job on this driver (suspend, the default, a SUSPEND job). */
+    @Override
+    protected void modify(Domain dom) {
+        dom.setAutostart(true);
+    }
 }
