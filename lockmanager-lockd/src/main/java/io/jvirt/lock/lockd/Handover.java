@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * each with one descriptor attached (SCM_RIGHTS) and acknowledged before the next:
  * the listening socket, every lock file (its OFD lock travels with the descriptor), every
  * restricted owner connection; then {@code {"item":"end"}} — and exits at once, without closing
- * or shutting down anything. The successor waits for it to be gone, then serves.
+ * or shutting down anything. The successor waits for it to be gone, then serves. The successor
+ * duplicates every received descriptor: junixsocket closes received descriptors together with
+ * the socket that received them, and that would drop the OFD locks once the predecessor is gone.
  */
 final class Handover {
     private static final System.Logger LOG = System.getLogger(Handover.class.getName());
@@ -120,17 +122,17 @@ final class Handover {
                     throw new IOException("hand-over item '" + item + "' arrived without its descriptor");
                 }
                 switch (item) {
-                    case "listener" -> d = new LockDaemon(socketPath, FileDescriptorCast.using(fds[0]).as(AFUNIXServerSocket.class));
+                    case "listener" -> d = new LockDaemon(socketPath, FileDescriptorCast.duplicating(fds[0]).as(AFUNIXServerSocket.class));
                     case "lock" -> {
                         List<UUID> holders = new ArrayList<>();
                         n.path("holders").forEach(h -> holders.add(UUID.fromString(h.asText())));
-                        int fd = FileDescriptorCast.using(fds[0]).as(Integer.class);
+                        int fd = FileDescriptorCast.duplicating(fds[0]).as(Integer.class);
                         require(d).table.adoptLock(Path.of(n.path("file").asText()), n.path("name").asText(), fd,
                                 n.path("mode").asText().equals("exclusive"), holders);
                         locks++;
                     }
                     case "owner" -> {
-                        AFUNIXSocket os = FileDescriptorCast.using(fds[0]).as(AFUNIXSocket.class);
+                        AFUNIXSocket os = FileDescriptorCast.duplicating(fds[0]).as(AFUNIXSocket.class);
                         os.setShutdownOnClose(false);
                         try {
                             owners.add(new AdoptedOwner(Wire.owner(n.get("owner")), os));

@@ -24,7 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The jvirt-lockd daemon: serves {@link Protocol} on a unix socket (mode 0600; peers must be
  * root or the socket's owner, checked with SO_PEERCRED), holds the locks in a {@link LockTable}
- * and can hand everything to a successor ({@link Handover}). One virtual thread per connection.
+ * and can hand everything to a successor ({@link Handover}). One platform thread per connection:
+ * junixsocket's blocking reads are native calls that would pin a virtual thread's carrier, and
+ * every restricted connection blocks in read for the life of its owner.
  */
 public final class LockDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LockDaemon.class.getName());
@@ -100,7 +102,7 @@ public final class LockDaemon implements AutoCloseable {
                     s.close();
                     continue;
                 }
-                Thread.ofVirtual().name("lockd-conn").start(() -> handle(s));
+                Thread.ofPlatform().daemon().name("lockd-conn").start(() -> handle(s));
             } catch (IOException e) {
                 if (!closing) {
                     LOG.log(System.Logger.Level.ERROR, "accept failed: " + e.getMessage());
@@ -116,7 +118,7 @@ public final class LockDaemon implements AutoCloseable {
         st.owner = owner;
         st.isRestricted = true;
         restricted.add(st);
-        Thread.ofVirtual().name("lockd-owner").start(() -> loop(st));
+        Thread.ofPlatform().daemon().name("lockd-owner").start(() -> loop(st));
     }
 
     private void handle(AFUNIXSocket s) {
