@@ -7,6 +7,7 @@ import io.jvirt.api.StateReason;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.spi.job.DomainJobs;
+import io.jvirt.spi.job.JobConfig;
 
 import java.util.Objects;
 import java.util.UUID;
@@ -34,11 +35,23 @@ public final class DomainObj {
     private Object privateData;
 
     public DomainObj(DomainDef def, boolean persistent) {
+        this(def, persistent, JobConfig.DEFAULTS);
+    }
+
+    /**
+     * A domain object whose jobs use the driver's settings.
+     *
+     * @param def        the definition
+     * @param persistent whether it is persistent
+     * @param jobConfig  the driver's job settings (wait timeout, waiter limit, monitor timeout)
+     */
+    public DomainObj(DomainDef def, boolean persistent, JobConfig jobConfig) {
         this.def = Objects.requireNonNull(def, "def");
         this.uuid = def.uuid();
         this.name = def.name();
         this.persistent = persistent;
         this.jobs = new DomainJobs(this);
+        this.jobs.setConfig(jobConfig);
     }
 
     // ---- the lock ----
@@ -92,7 +105,7 @@ public final class DomainObj {
         return name;
     }
 
-    /** The job state. */
+    /** The job state: begin jobs here ({@code jobs().begin(JobKind.MODIFY, "suspend")}); see {@code docs/job-model.md}. */
     public DomainJobs jobs() {
         return jobs;
     }
@@ -178,6 +191,7 @@ public final class DomainObj {
     void markRemoved() {
         requireLock();
         removed = true;
+        jobs.domainRemoved();
     }
 
     /** Fails with {@code OPERATION_INVALID} unless the domain is active. */

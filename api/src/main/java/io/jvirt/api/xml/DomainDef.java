@@ -21,7 +21,8 @@ import java.util.UUID;
  * @param currentMemoryKiB current memory ({@code <currentMemory>}; equals memoryKiB when absent)
  * @param vcpus            virtual CPUs ({@code <vcpu>})
  * @param os               the {@code <os>} element
- * @param features         enabled {@code <features>} by element name ({@code acpi}, {@code apic}, {@code pae})
+ * @param features         enabled {@code <features>} by element name ({@code acpi}, {@code apic}, {@code pae},
+ *                         {@code hap}, {@code privnet}), in document order
  * @param cpu              the {@code <cpu>} element, or null
  * @param clock            the {@code <clock>} element, or null
  * @param onPoweroff       {@code <on_poweroff>} ({@code destroy} by default)
