@@ -98,15 +98,26 @@ final class LockTable {
         }
     }
 
-    /** The registered owner matching {@code info} (same uuid and pid). */
+    /**
+     * The registered owner matching {@code info} (same uuid and pid). An owner without a
+     * restricted connection (its registration was lost with a crashed daemon) is adopted when
+     * its process is alive; its locks then end when the sweep finds the process gone.
+     */
     synchronized OwnerInfo lookup(OwnerInfo info) throws LockdException {
         Owner o = owners.get(info.uuid());
-        if (o == null || !alive(o.info.pid())) {
-            if (o != null) {
-                drop(o, "its process " + o.info.pid() + " is gone");
+        if (o != null && !alive(o.info.pid())) {
+            drop(o, "its process " + o.info.pid() + " is gone");
+            o = null;
+        }
+        if (o == null) {
+            if (!alive(info.pid())) {
+                throw new LockdException(ErrorCode.OPERATION_INVALID, info.describe()
+                        + " is not registered and its process is not running");
             }
-            throw new LockdException(ErrorCode.OPERATION_INVALID, info.describe()
-                    + " is not registered: its process must register first (with restrict) and stay connected");
+            o = new Owner(info);
+            owners.put(info.uuid(), o);
+            LOG.log(System.Logger.Level.WARNING, "adopted owner {0} without a restricted connection; "
+                    + "its locks end when the sweep finds its process gone", info.describe());
         }
         if (o.info.pid() != info.pid()) {
             throw new LockdException(ErrorCode.OPERATION_INVALID, "domain uuid " + info.uuid()
@@ -326,10 +337,12 @@ final class LockTable {
         locks.put(file, h);
     }
 
-    /** Adopts an owner handed over by a predecessor, with one open restricted connection. */
-    synchronized void adoptOwner(OwnerInfo info) {
+    /** Adopts an owner handed over by a predecessor, with one open restricted connection or none. */
+    synchronized void adoptOwner(OwnerInfo info, boolean withConnection) {
         Owner o = owners.computeIfAbsent(info.uuid(), u -> new Owner(info));
-        o.connections++;
+        if (withConnection) {
+            o.connections++;
+        }
         for (Held h : locks.values()) {
             if (h.holders.contains(info.uuid())) {
                 o.files.add(h.file);

@@ -211,7 +211,7 @@ class LockdTwoHostsTest {
     }
 
     @Test
-    void pluginRefusesWhileTheDaemonIsDown() throws Exception {
+    void pluginRefusesWhileTheDaemonIsDownAndRecoversAfterRestart() throws Exception {
         DaemonProcess daemon = daemon("lockd");
         LockManager a = host("hostA", daemon.socket, true, "");
         OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
@@ -220,6 +220,17 @@ class LockdTwoHostsTest {
         assertEquals(ErrorCode.OPERATION_FAILED, e.code());
         assertTrue(e.getMessage().startsWith("jvirt-lockd is not running: cannot connect to " + daemon.socket), e.getMessage());
         assertTrue(e.getMessage().contains("refusing to acquire locks for domain 'vmA'"), e.getMessage());
+
+        // a restarted daemon (the crash lost every lock) adopts the still-running owner at its
+        // next acquire, and releases it when the process is found gone
+        DaemonProcess again = DaemonProcess.start(daemon.socket, tmp.resolve("lockd-again.log"));
+        cleanup.add(again);
+        acquire(vmA);
+        LockManager b = host("hostB", again.socket, true, "");
+        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        busy(vmB, disk.toString(), "domain 'vmA'");
+        vmA.kill9();
+        eventually(() -> acquire(vmB));
     }
 
     @Test
