@@ -49,7 +49,7 @@ final class Handover {
                         .put("path", d.socketPath.toString()), d.server.getFileDescriptor());
                 for (LockTable.Held h : d.table.heldLocks()) {
                     ObjectNode n = Protocol.JSON.createObjectNode().put("item", "lock").put("file", h.file.toString())
-                            .put("name", h.name).put("mode", h.exclusive ? "exclusive" : "shared");
+                            .put("name", h.name).put("mode", h.exclusive ? "exclusive" : "shared").put("lease", h.leaseFile);
                     var ha = n.putArray("holders");
                     h.holders.forEach(u -> ha.add(u.toString()));
                     item(s, in, out, n, FileDescriptorCast.unsafeUsing(h.fd).getFileDescriptor());
@@ -136,7 +136,7 @@ final class Handover {
                         n.path("holders").forEach(h -> holders.add(UUID.fromString(h.asText())));
                         int fd = FileDescriptorCast.duplicating(fds[0]).as(Integer.class);
                         require(d).table.adoptLock(Path.of(n.path("file").asText()), n.path("name").asText(), fd,
-                                n.path("mode").asText().equals("exclusive"), holders);
+                                n.path("mode").asText().equals("exclusive"), n.path("lease").asBoolean(false), holders);
                         locks++;
                     }
                     case "owner" -> {

@@ -32,6 +32,9 @@ public final class LockDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LockDaemon.class.getName());
     private static final Set<String> COMMANDS = Set.of("ping", "register", "acquire", "release", "inquire", "list", "handover");
 
+    /** A client connection idle this long (no request) is closed; restricted ones never are. */
+    static final int IDLE_TIMEOUT_MS = 60_000;
+
     final LockTable table = new LockTable();
     final Path socketPath;
     final AFUNIXServerSocket server;
@@ -140,6 +143,12 @@ public final class LockDaemon implements AutoCloseable {
             closeQuietly(s);
             return;
         }
+        try {
+            s.setSoTimeout(IDLE_TIMEOUT_MS);
+        } catch (IOException e) {
+            closeQuietly(s);
+            return;
+        }
         loop(new Session(s, cred.getPid()));
     }
 
@@ -227,6 +236,12 @@ public final class LockDaemon implements AutoCloseable {
                                 + " is not the process that connected (pid " + st.peerPid + ")");
                     }
                     table.attach(owner);
+                    try {
+                        st.socket.setSoTimeout(0); // lives as long as its owner
+                    } catch (IOException e) {
+                        table.detach(owner.uuid());
+                        throw new LockdException(ErrorCode.SYSTEM_ERROR, "cannot keep the connection: " + e.getMessage());
+                    }
                     st.owner = owner;
                     st.isRestricted = true;
                     restricted.add(st);

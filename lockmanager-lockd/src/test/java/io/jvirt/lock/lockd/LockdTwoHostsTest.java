@@ -164,6 +164,8 @@ class LockdTwoHostsTest {
         acquire(vmA);
         OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         busy(vmB, disk.toString(), "domain 'vmA'");
+        // a shared holder on the other daemon is named as such (not by a stale lease-file note)
+        busy(owner(b, "vmB3", d(shared, DiskMode.EXCLUSIVE)), shared.toString(), "a shared lock held by another open file");
         acquire(owner(b, "vmB2", d(shared, DiskMode.SHARED)));
         vmA.kill9();
         eventually(() -> acquire(vmB));
