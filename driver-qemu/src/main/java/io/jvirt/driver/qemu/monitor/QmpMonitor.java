@@ -395,6 +395,14 @@ public final class QmpMonitor implements AutoCloseable {
             events.add(new QmpEvent(event.asText(), data, when));
             return;
         }
+        if (msg.has("QMP")) {
+            // QEMU can greet twice when the client connected while it was still starting (the socket
+            // accepted before the monitor attached, which then replays "opened"); the session starts
+            // afresh in capabilities negotiation, so negotiate again
+            LOG.log(System.Logger.Level.DEBUG, "QEMU monitor {0} greeted again; renegotiating", path);
+            send("qmp_capabilities", null, options.commandTimeout(), true);
+            return;
+        }
         boolean ok = msg.has("return");
         if (!ok && !msg.has("error")) {
             throw new IOException("QEMU monitor sent a message that is neither a reply nor an event: "

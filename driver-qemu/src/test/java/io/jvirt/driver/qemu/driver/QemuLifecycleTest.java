@@ -134,6 +134,7 @@ class QemuLifecycleTest {
     @Test
     void killDuringAMonitorCommandFailsTheCallerWithinASecond() throws Exception {
         try (Connection c = Virt.open(Embed.uri(root))) {
+            long readersBefore = qmpThreads();
             Domain d = c.defineDomain(Embed.tinyXml("busy"));
             d.start();
             long pid = pid(root);
@@ -160,7 +161,15 @@ class QemuLifecycleTest {
             t.join(1000);
             await("shut off", 1000, () -> !d.isActive());
             assertEquals(StateReason.CRASHED, d.state().reason());
+            await("monitor threads gone", 2000, () -> qmpThreads() == readersBefore);
         }
+    }
+
+    /** Live QMP reader and event threads. */
+    private static long qmpThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("qmp-") && !t.getName().equals("qmp-timeouts"))
+                .count();
     }
 
     @Test
