@@ -187,6 +187,26 @@ public abstract class SnapshotSuite extends TckBase {
     }
 
     @Test
+    public void namesAreEscapedAndAMissingNameIsChosen() {
+        Domain d = inactiveOrAny("snap-names");
+        DomainSnapshot odd = create(d, snapshotXml("a &amp; &lt;b&gt; 'c'", "x &lt; y &amp;&amp; \"z\""));
+        if (odd == null) {
+            return;
+        }
+        assertEquals("a & <b> 'c'", odd.name());
+        SnapshotDoc doc = SnapshotDoc.parse(d.snapshot("a & <b> 'c'").xml());
+        assertEquals("a & <b> 'c'", doc.name(), "the name survives the XML: " + doc.xml());
+        assertEquals("x < y && \"z\"", doc.description(), "the description survives the XML: " + doc.xml());
+
+        // libvirt names a snapshot without <name> itself (by its creation time)
+        DomainSnapshot chosen = d.createSnapshot("<domainsnapshot><description>no name</description></domainsnapshot>");
+        assertFalse(chosen.name().isBlank(), "a snapshot without <name> gets one");
+        assertEquals(chosen.name(), d.snapshot(chosen.name()).name());
+        assertEquals("no name", SnapshotDoc.parse(chosen.xml()).description());
+        assertNames(Set.of("a & <b> 'c'", chosen.name()), d.listSnapshots(), "listSnapshots");
+    }
+
+    @Test
     public void unknownSnapshotIsNoDomainSnapshot() {
         Domain d = inactiveOrAny("snap-unknown");
         if (!claims(Feature.SNAPSHOTS)) {
@@ -399,11 +419,13 @@ public abstract class SnapshotSuite extends TckBase {
                 assertEquals(DomainState.RUNNING, d.state().state());
                 d.info();
                 d.xml();
+                d.listSnapshots();
                 if (claims(Feature.JOBS)) {
                     d.jobInfo();
                 }
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - q);
-                assertTrue(ms < 1000, "queries took " + ms + " ms while the snapshot was taken");
+                assertTrue(ms < 1000, "queries (state, info, xml, listSnapshots) took " + ms
+                        + " ms while the snapshot was taken");
                 Thread.sleep(50);
             }
             DomainSnapshot s;
