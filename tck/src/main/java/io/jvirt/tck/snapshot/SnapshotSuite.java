@@ -2,20 +2,26 @@ package io.jvirt.tck.snapshot;
 
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
+import io.jvirt.api.DomainEvent;
 import io.jvirt.api.DomainSnapshot;
 import io.jvirt.api.DomainState;
+import io.jvirt.api.DomainStatus;
+import io.jvirt.api.Events;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.Feature;
 import io.jvirt.api.JobInfo;
+import io.jvirt.api.StateReason;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.api.xml.DomainXml;
+import io.jvirt.tck.EventRecorder;
 import io.jvirt.tck.TckBase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +54,8 @@ public abstract class SnapshotSuite extends TckBase {
 
     /** How long a snapshot create must take on {@link #openConnectionWithSlowSnapshots(Duration)}. */
     protected static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(2);
+
+    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * A connection to the driver on which creating a snapshot of a running {@link #domainXml(String)}
@@ -123,6 +131,25 @@ public abstract class SnapshotSuite extends TckBase {
             return null;
         }
         return d.createSnapshot(xml);
+    }
+
+    /** Waits for the lifecycle event {@code want} ("Kind Detail"), skipping others; fails naming what came. */
+    private static void awaitLifecycle(EventRecorder rec, String want) {
+        List<String> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + EVENT_TIMEOUT.toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            DomainEvent.LifecycleEvent e;
+            try {
+                e = (DomainEvent.LifecycleEvent) rec.nextLifecycle(left).event();
+            } catch (AssertionError timeout) {
+                throw new AssertionError("no '" + want + "' event; lifecycle events seen: " + seen, timeout);
+            }
+            seen.add(e.kind().label() + " " + e.detail());
+            if (seen.getLast().equals(want)) {
+                return;
+            }
+        }
     }
 
     private static List<String> names(List<DomainSnapshot> snapshots) {
@@ -258,13 +285,41 @@ public abstract class SnapshotSuite extends TckBase {
         }
         d.destroy();
         assertFalse(d.isActive());
-        s1.revert();
-        assertTrue(d.isActive(), "reverting to a snapshot taken while running leaves the domain running");
-        assertEquals(DomainState.RUNNING, d.state().state());
+        EventRecorder rec = new EventRecorder(d.uuid());
+        try (Events.Subscription sub = conn.events().subscribe(rec)) {
+            s1.revert();
+            assertTrue(d.isActive(), "reverting to a snapshot taken while running leaves the domain running");
+            assertEquals(new DomainStatus(DomainState.RUNNING, StateReason.FROM_SNAPSHOT), d.state());
+            awaitLifecycle(rec, "Started FromSnapshot");
+        }
         assertTrue(d.isPersistent(), "revert keeps the domain defined");
         // reverting again while it runs keeps it running
         s1.revert();
         assertEquals(DomainState.RUNNING, d.state().state());
+    }
+
+    @Test
+    public void revertToPausedSnapshotLeavesTheDomainPaused() {
+        Domain d = running("snap-revert-paused");
+        if (!claims(Feature.SUSPEND)) {
+            create(d, snapshotXml("s1", "running"));   // asserts NO_SUPPORT when SNAPSHOTS is not claimed either
+            assertFails(ErrorCode.NO_SUPPORT, d::suspend);
+            return;
+        }
+        d.suspend();
+        DomainSnapshot sp = create(d, snapshotXml("sp", "paused"));
+        if (sp == null) {
+            return;
+        }
+        assertEquals(DomainState.PAUSED, d.state().state(), "taking a snapshot leaves a paused domain paused");
+        assertEquals("paused", SnapshotDoc.parse(sp.xml()).state(), sp.xml());
+        d.resume();
+        assertEquals(DomainState.RUNNING, d.state().state());
+        sp.revert();
+        assertEquals(DomainState.PAUSED, d.state().state(), "reverting to a snapshot of a paused domain leaves it paused");
+        d.destroy();
+        sp.revert();
+        assertEquals(DomainState.PAUSED, d.state().state(), "reverting an inactive domain to a paused snapshot");
     }
 
     @Test
@@ -276,9 +331,13 @@ public abstract class SnapshotSuite extends TckBase {
         }
         d.start();
         assertTrue(d.isActive());
-        s0.revert();
-        assertFalse(d.isActive(), "reverting to a snapshot of an inactive domain leaves it inactive");
-        assertEquals(DomainState.SHUTOFF, d.state().state());
+        EventRecorder rec = new EventRecorder(d.uuid());
+        try (Events.Subscription sub = conn.events().subscribe(rec)) {
+            s0.revert();
+            assertFalse(d.isActive(), "reverting to a snapshot of an inactive domain leaves it inactive");
+            assertEquals(new DomainStatus(DomainState.SHUTOFF, StateReason.FROM_SNAPSHOT), d.state());
+            awaitLifecycle(rec, "Stopped FromSnapshot");
+        }
         assertTrue(d.isPersistent());
     }
 
