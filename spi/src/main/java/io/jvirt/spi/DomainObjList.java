@@ -31,6 +31,18 @@ public final class DomainObjList {
      * @return the existing domain (the caller updates it under its lock and job), or a new one
      */
     public AddResult addOrGet(DomainDef def, boolean persistent) {
+        return addOrGet(def, persistent, null);
+    }
+
+    /**
+     * As {@link #addOrGet(DomainDef, boolean)}, but a new domain is completed by {@code initializer}
+     * (private data, job settings, state: it may take the new domain's lock) before any other thread
+     * can find it, so that no lookup ever sees a half-built domain. The initializer runs while adds
+     * and removes are held off; it must be quick and must not wait for anything.
+     *
+     * @param initializer completes a new domain; null for none
+     */
+    public AddResult addOrGet(DomainDef def, boolean persistent, java.util.function.Consumer<DomainObj> initializer) {
         synchronized (writeLock) {
             DomainObj sameUuid = byUuid.get(def.uuid());
             if (sameUuid != null) {
@@ -46,6 +58,9 @@ public final class DomainObjList {
                         + "' already exists with uuid " + sameName.uuid());
             }
             DomainObj obj = new DomainObj(def, persistent);
+            if (initializer != null) {
+                initializer.accept(obj);
+            }
             byUuid.put(obj.uuid(), obj);
             byName.put(obj.name(), obj);
             return new AddResult(obj, true);

@@ -1,0 +1,354 @@
+package io.jvirt.driver.test;
+
+import io.jvirt.api.Capabilities;
+import io.jvirt.api.DomainEvent;
+import io.jvirt.api.DomainEvent.Lifecycle;
+import io.jvirt.api.DomainInfo;
+import io.jvirt.api.DomainState;
+import io.jvirt.api.ErrorCode;
+import io.jvirt.api.Feature;
+import io.jvirt.api.JobInfo;
+import io.jvirt.api.ShutdownMode;
+import io.jvirt.api.StateReason;
+import io.jvirt.api.Version;
+import io.jvirt.api.VirtException;
+import io.jvirt.api.xml.DomainDef;
+import io.jvirt.spi.DomainObj;
+import io.jvirt.spi.DomainObjList;
+import io.jvirt.spi.HypervisorDriver;
+import io.jvirt.spi.event.EventSink;
+import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobKind;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The test hypervisor: domains live in memory and every operation changes their state at once, as
+ * a real hypervisor would in the end (a shutdown completes immediately, reason {@code shutdown}).
+ * Ids are handed out from 1 upwards. Lifecycle events carry libvirt's detail words.
+ *
+ * <p>Every state change runs through {@link #withJob}, the one place where the domain's normal job
+ * is taken (docs/job-model.md); the body then runs under the short domain lock and never waits:
+ * nothing here does I/O.
+ */
+final class TestDriver implements HypervisorDriver {
+    /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
+    static final EnumSet<Feature> FEATURES =
+            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS);
+
+    private final String uri;
+    private final EventSink events;
+    private final DomainObjList domains = new DomainObjList();
+    private final AtomicInteger nextId = new AtomicInteger(1);
+    private final Capabilities capabilities;
+
+    TestDriver(String uri, TestNode node, EventSink events) {
+        this.uri = uri;
+        this.events = Objects.requireNonNull(events, "events");
+        this.capabilities = new Capabilities(node.host(),
+                List.of(new Capabilities.Guest("hvm", "x86_64", "", List.of("pc", "q35"), List.of("test")),
+                        new Capabilities.Guest("hvm", "i686", "", List.of("pc"), List.of("test"))),
+                FEATURES, List.of("backend: in-memory test hypervisor"));
+        for (TestNode.NodeDomain nd : node.domains()) {
+            DomainObjList.AddResult added = domains.addOrGet(checkType(nd.def()), true);
+            if (!added.added()) {
+                throw new VirtException(ErrorCode.DOMAIN_EXISTS, "domain '" + nd.def().name()
+                        + "' is described twice");
+            }
+            DomainObj obj = added.domain();
+            try (var l = obj.locked()) {
+                switch (nd.state()) {
+                    case RUNNING -> boot(obj, StateReason.BOOTED);
+                    case PAUSED -> {
+                        boot(obj, StateReason.BOOTED);
+                        obj.setStatus(DomainState.PAUSED, StateReason.USER);
+                    }
+                    default -> obj.setStatus(DomainState.SHUTOFF, StateReason.UNKNOWN);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "Test";
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public Version hypervisorVersion() {
+        return new Version(2, 0, 0);
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public DomainObjList domains() {
+        return domains;
+    }
+
+    // ---- the job hook ----
+
+    /**
+     * Runs {@code body} on {@code dom} holding a normal job of {@code kind} for {@code api} (see
+     * {@code docs/job-model.md}); the body runs under the domain lock. Taking the job waits (lock
+     * dropped) for a job in progress and fails with {@code NO_DOMAIN} if the domain was removed.
+     */
+    private static <T> T withJob(DomainObj dom, JobKind kind, String api, Function<DomainObj, T> body) {
+        try (var l = dom.locked(); Job job = dom.jobs().begin(kind, api)) {
+            return body.apply(dom);
+        }
+    }
+
+    private static void withJob(DomainObj dom, JobKind kind, String api, Consumer<DomainObj> body) {
+        withJob(dom, kind, api, d -> {
+            body.accept(d);
+            return null;
+        });
+    }
+
+    /** Whether {@code e} says that {@code obj} went away while we were about to take its job. */
+    private static boolean lostRace(VirtException e, DomainObj obj) {
+        return e.code() == ErrorCode.NO_DOMAIN && obj.isRemoved();
+    }
+
+    // ---- define / create ----
+
+    private static DomainDef checkType(DomainDef def) {
+        if (!def.type().equals("test")) {
+            throw new VirtException(ErrorCode.CONFIG_UNSUPPORTED, "unsupported configuration: domain type '"
+                    + def.type() + "' is not supported by the test driver (use <domain type='test'>)");
+        }
+        return def;
+    }
+
+    @Override
+    public DomainObj define(DomainDef def) {
+        checkType(def);
+        while (true) {
+            DomainObjList.AddResult added = domains.addOrGet(def, true);
+            DomainObj obj = added.domain();
+            try {
+                withJob(obj, JobKind.MODIFY, "define", d -> {
+                    boolean wasPersistent = !added.added() && d.isPersistent();
+                    if (d.isActive()) {
+                        d.setPersistentDef(def);
+                    } else {
+                        d.setDef(def);
+                    }
+                    d.setPersistent(true);
+                    emit(d, Lifecycle.DEFINED, wasPersistent ? "Updated" : "Added");
+                });
+                return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
+                // undefined between the lookup and the job: define it afresh
+            }
+        }
+    }
+
+    @Override
+    public DomainObj create(DomainDef def) {
+        checkType(def);
+        while (true) {
+            DomainObjList.AddResult added = domains.addOrGet(def, false);
+            DomainObj obj = added.domain();
+            try {
+                withJob(obj, JobKind.MODIFY, "create", d -> {
+                    if (d.isActive()) {
+                        throw VirtException.invalid("domain '" + d.name() + "' is already active");
+                    }
+                    if (!added.added() && d.isPersistent()) {
+                        // an inactive persistent domain runs the given definition; its own returns at stop
+                        d.setPersistentDef(d.def());
+                        d.setDef(def);
+                    }
+                    boot(d, StateReason.BOOTED);
+                    emit(d, Lifecycle.STARTED, "Booted");
+                });
+                return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void undefine(DomainObj dom) {
+        withJob(dom, JobKind.MODIFY, "undefine", d -> {
+            if (!d.isPersistent()) {
+                throw VirtException.invalid("cannot undefine transient domain '" + d.name() + "'");
+            }
+            d.setAutostart(false);
+            d.setPersistent(false);
+            if (d.isActive()) {
+                d.setPersistentDef(null);
+            } else {
+                domains.remove(d);
+            }
+            emit(d, Lifecycle.UNDEFINED, "Removed");
+        });
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void start(DomainObj dom) {
+        withJob(dom, JobKind.MODIFY, "start", d -> {
+            if (d.isActive()) {
+                throw VirtException.invalid("domain is already running");
+            }
+            if (d.isPersistent()) {
+                d.setPersistentDef(d.def());
+            }
+            boot(d, StateReason.BOOTED);
+            emit(d, Lifecycle.STARTED, "Booted");
+        });
+    }
+
+    @Override
+    public void shutdown(DomainObj dom, ShutdownMode mode) {
+        withJob(dom, JobKind.MODIFY, "shutdown", d -> {
+            d.requireActive();
+            stop(d, StateReason.SHUTDOWN);
+            emit(d, Lifecycle.STOPPED, "Shutdown");
+        });
+    }
+
+    @Override
+    public void destroy(DomainObj dom) {
+        withJob(dom, JobKind.DESTROY, "destroy", d -> {
+            d.requireActive();
+            stop(d, StateReason.DESTROYED);
+            emit(d, Lifecycle.STOPPED, "Destroyed");
+        });
+    }
+
+    @Override
+    public void reboot(DomainObj dom, ShutdownMode mode) {
+        withJob(dom, JobKind.MODIFY, "reboot", d -> {
+            d.requireActive();
+            if ("destroy".equals(d.def().onReboot())) {
+                // <on_reboot>destroy</on_reboot>: the guest's reboot ends the domain
+                stop(d, StateReason.SHUTDOWN);
+                emit(d, Lifecycle.STOPPED, "Shutdown");
+            } else {
+                d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+            }
+        });
+    }
+
+    @Override
+    public void suspend(DomainObj dom) {
+        withJob(dom, JobKind.SUSPEND, "suspend", d -> {
+            d.requireActive();
+            if (d.state() == DomainState.PAUSED) {
+                throw VirtException.invalid("domain '" + d.name() + "' is already paused");
+            }
+            d.setStatus(DomainState.PAUSED, StateReason.USER);
+            emit(d, Lifecycle.SUSPENDED, "Paused");
+        });
+    }
+
+    @Override
+    public void resume(DomainObj dom) {
+        withJob(dom, JobKind.MODIFY, "resume", d -> {
+            d.requireActive();
+            if (d.state() != DomainState.PAUSED) {
+                throw VirtException.invalid("domain '" + d.name() + "' is not paused");
+            }
+            d.setStatus(DomainState.RUNNING, StateReason.UNPAUSED);
+            emit(d, Lifecycle.RESUMED, "Unpaused");
+        });
+    }
+
+    @Override
+    public void setAutostart(DomainObj dom, boolean autostart) {
+        withJob(dom, JobKind.MODIFY, "setAutostart", d -> {
+            if (!d.isPersistent()) {
+                throw VirtException.invalid("cannot set autostart for transient domain '" + d.name() + "'");
+            }
+            d.setAutostart(autostart);
+        });
+    }
+
+    @Override
+    public DomainInfo info(DomainObj dom) {
+        try (var l = dom.locked()) {
+            DomainDef def = dom.def();
+            long cpu = 0;
+            if (dom.isActive() && dom.privateData() instanceof RunData(long bootNanos)) {
+                cpu = Math.max(1, System.nanoTime() - bootNanos);
+            }
+            return new DomainInfo(dom.state(), def.memoryKiB(), def.currentMemoryKiB(), def.vcpus(), cpu);
+        }
+    }
+
+    @Override
+    public JobInfo jobInfo(DomainObj dom) {
+        return dom.jobs().info();
+    }
+
+    /** Every test operation completes at once, so no async job is ever there to abort. */
+    @Override
+    public void abortJob(DomainObj dom) {
+        withJob(dom, JobKind.ABORT, "abortJob", d -> {
+            d.jobs().abortAsync("abortJob");
+        });
+    }
+
+    @Override
+    public void close() {
+        // nothing is held: the host lives in memory and goes with this instance
+    }
+
+    // ---- state helpers (called under the domain lock) ----
+
+    /**
+     * What a running test domain tracks: when it booted (its CPU time is the time since).
+     *
+     * @param bootNanos {@link System#nanoTime()} at boot
+     */
+    record RunData(long bootNanos) {
+    }
+
+    private void boot(DomainObj d, StateReason reason) {
+        domains.setId(d, nextId.getAndIncrement());
+        d.setStatus(DomainState.RUNNING, reason);
+        d.setPrivateData(new RunData(System.nanoTime()));
+    }
+
+    private void stop(DomainObj d, StateReason reason) {
+        domains.setId(d, -1);
+        d.setStatus(DomainState.SHUTOFF, reason);
+        d.setPrivateData(null);
+        if (d.persistentDef() != null) {
+            d.setDef(d.persistentDef());
+            d.setPersistentDef(null);
+        }
+        if (!d.isPersistent()) {
+            domains.remove(d);
+        }
+    }
+
+    private void emit(DomainObj d, Lifecycle kind, String detail) {
+        events.emit(new DomainEvent.LifecycleEvent(d.name(), d.uuid(), Instant.now(), kind, detail));
+    }
+}

@@ -1,0 +1,138 @@
+package io.jvirt.lock.lockd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvirt.api.ErrorCode;
+import io.jvirt.api.VirtException;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to jvirt-lockd: one request, one response. Errors become {@link VirtException}s
+ * with the daemon's code; an unreachable daemon is {@code OPERATION_FAILED}.
+ */
+public final class LockdClient implements AutoCloseable {
+    /** How long a reply may take. */
+    static final int TIMEOUT_MS = 10_000;
+
+    private final AFUNIXSocket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private LockdClient(AFUNIXSocket socket) throws IOException {
+        this.socket = socket;
+        socket.setSoTimeout(TIMEOUT_MS);
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /**
+     * Connects to the daemon at {@code socketPath}.
+     *
+     * @param purpose what the caller wanted, for the error (e.g. "acquire locks for domain 'vm1'")
+     */
+    public static LockdClient connect(Path socketPath, String purpose) {
+        try {
+            return new LockdClient(AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socketPath)));
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd is not running: cannot connect to "
+                    + socketPath + " (" + e.getMessage() + "); refusing to " + purpose, e);
+        }
+    }
+
+    /** Sends {@code request} and returns the successful response, or throws its error. */
+    public JsonNode call(ObjectNode request) {
+        try {
+            Protocol.writeLine(out, request);
+            String line = Protocol.readLine(in);
+            if (line == null) {
+                throw new IOException("connection closed before the reply");
+            }
+            return check(Protocol.JSON.readTree(line));
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + request.path("cmd").asText()
+                    + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    static JsonNode check(JsonNode resp) {
+        if (resp.path("ok").asBoolean(false)) {
+            return resp;
+        }
+        ErrorCode code;
+        try {
+            code = ErrorCode.valueOf(resp.path("code").asText());
+        } catch (IllegalArgumentException e) {
+            code = ErrorCode.INTERNAL_ERROR;
+        }
+        throw new VirtException(code, resp.path("error").asText("jvirt-lockd returned an error without text"));
+    }
+
+    /**
+     * Sends one request over a descriptor connected by another process (the child in its
+     * pre-exec window) and reads the reply, bounded by {@link #TIMEOUT_MS}. The descriptor is
+     * used with plain read(2)/write(2) and is neither closed nor shut down here.
+     */
+    public static JsonNode callOver(FileDescriptor fd, ObjectNode request) {
+        if (fd == null || !fd.valid()) {
+            throw new VirtException(ErrorCode.INVALID_ARG, "invalid descriptor for the jvirt-lockd connection");
+        }
+        String cmd = request.path("cmd").asText();
+        String line;
+        try {
+            int fdNum = FileDescriptorCast.using(fd).as(Integer.class);
+            // Not closed on purpose: the streams wrap a descriptor the caller owns.
+            @SuppressWarnings("resource") OutputStream o = new FileOutputStream(fd);
+            Protocol.writeLine(o, request);
+            @SuppressWarnings("resource") InputStream i = new FileInputStream(fd);
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+            byte[] chunk = new byte[4096];
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0 || !Poll.readable(fdNum, (int) left)) {
+                    throw new VirtException(ErrorCode.OPERATION_TIMEOUT, "jvirt-lockd did not answer '" + cmd
+                            + "' within " + TIMEOUT_MS + " ms");
+                }
+                int n = i.read(chunk);
+                if (n < 0) {
+                    throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd closed the child's connection");
+                }
+                buf.write(chunk, 0, n);
+                if (n > 0 && chunk[n - 1] == '\n') {
+                    break;
+                }
+                if (buf.size() > Protocol.MAX_LINE) {
+                    throw new IOException("reply too long");
+                }
+            }
+            line = buf.toString(StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + cmd
+                    + "' over the child's connection failed: " + e.getMessage(), e);
+        }
+        try {
+            return check(Protocol.JSON.readTree(line));
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "bad reply from jvirt-lockd: " + line, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        LockDaemon.closeQuietly(socket);
+    }
+}
