@@ -58,7 +58,7 @@ ensure_built() {
       status=0
       (cd "$root" && \
         ./mvnw -q -B -ntp -pl "$module" -am package -DskipTests \
-        dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
+        dependency:build-classpath -DincludeScope=runtime -Dmdep.regenerateFile=true -Dmdep.outputFile=target/runtime.classpath \
         >"$log" 2>&1) || status=$?
       if [ "$status" -ne 0 ]; then
         cat "$log" >&2
