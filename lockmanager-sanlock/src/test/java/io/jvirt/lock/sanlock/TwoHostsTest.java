@@ -82,8 +82,16 @@ class TwoHostsTest {
                 daemonA.close();
             }
         } finally {
-            if (daemonB != null) {
-                daemonB.close();
+            try {
+                if (daemonB != null) {
+                    daemonB.close();
+                }
+            } finally {
+                if (tmp != null) {
+                    try (var walk = Files.walk(tmp)) {
+                        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
             }
         }
     }
