@@ -17,9 +17,16 @@ import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
+import io.jvirt.spi.job.AsyncJob;
+import io.jvirt.spi.job.AsyncJobKind;
 import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobConfig;
 import io.jvirt.spi.job.JobKind;
+import io.jvirt.spi.job.JobProgress;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -40,16 +47,34 @@ import java.util.function.Function;
 final class TestDriver implements HypervisorDriver {
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
-            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS);
+            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
+                    Feature.SAVE);
+
+    /**
+     * Settings from the URI's query.
+     *
+     * @param saveDelay how long {@code save} takes (query {@code saveDelayMs}; 0 = at once): a long
+     *                  async job that queries, abort and destroy can meet
+     * @param jobs      the job settings (query {@code jobWaitMs} sets the wait timeout)
+     */
+    record Options(Duration saveDelay, JobConfig jobs) {
+        static final Options DEFAULTS = new Options(Duration.ZERO, JobConfig.DEFAULTS);
+    }
 
     private final String uri;
     private final EventSink events;
     private final DomainObjList domains = new DomainObjList();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Capabilities capabilities;
+    private final Options options;
 
     TestDriver(String uri, TestNode node, EventSink events) {
+        this(uri, node, events, Options.DEFAULTS);
+    }
+
+    TestDriver(String uri, TestNode node, EventSink events, Options options) {
         this.uri = uri;
+        this.options = Objects.requireNonNull(options, "options");
         this.events = Objects.requireNonNull(events, "events");
         this.capabilities = new Capabilities(node.host(),
                 List.of(new Capabilities.Guest("hvm", "x86_64", "", List.of("pc", "q35"), List.of("test")),
@@ -61,7 +86,7 @@ final class TestDriver implements HypervisorDriver {
                 throw new VirtException(ErrorCode.DOMAIN_EXISTS, "domain '" + nd.def().name()
                         + "' is described twice");
             }
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try (var l = obj.locked()) {
                 switch (nd.state()) {
                     case RUNNING -> boot(obj, StateReason.BOOTED);
@@ -120,6 +145,14 @@ final class TestDriver implements HypervisorDriver {
         });
     }
 
+    /** Gives a new domain object the driver's job settings. */
+    private DomainObj configured(DomainObj obj) {
+        if (obj.jobs().config() != options.jobs()) {
+            obj.jobs().setConfig(options.jobs());
+        }
+        return obj;
+    }
+
     /** Whether {@code e} says that {@code obj} went away while we were about to take its job. */
     private static boolean lostRace(VirtException e, DomainObj obj) {
         return e.code() == ErrorCode.NO_DOMAIN && obj.isRemoved();
@@ -140,7 +173,7 @@ final class TestDriver implements HypervisorDriver {
         checkType(def);
         while (true) {
             DomainObjList.AddResult added = domains.addOrGet(def, true);
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try {
                 withJob(obj, JobKind.MODIFY, "define", d -> {
                     boolean wasPersistent = !added.added() && d.isPersistent();
@@ -167,7 +200,7 @@ final class TestDriver implements HypervisorDriver {
         checkType(def);
         while (true) {
             DomainObjList.AddResult added = domains.addOrGet(def, false);
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try {
                 withJob(obj, JobKind.MODIFY, "create", d -> {
                     if (d.isActive()) {
@@ -306,7 +339,71 @@ final class TestDriver implements HypervisorDriver {
         return dom.jobs().info();
     }
 
-    /** Every test operation completes at once, so no async job is ever there to abort. */
+    /**
+     * Saves under a SAVE async job: with {@code saveDelayMs} it takes that long, publishing
+     * progress and holding neither the lock nor a normal job meanwhile (queries, abort and destroy
+     * get through); then it writes the image and stops the domain (reason saved).
+     */
+    @Override
+    public void save(DomainObj dom, Path file) {
+        try (var l = dom.locked(); AsyncJob job = dom.jobs().beginAsync(AsyncJobKind.SAVE, "save")) {
+            dom.requireActive();
+            long total = dom.def().currentMemoryKiB() * 1024;
+            long delay = options.saveDelay().toNanos();
+            long start = System.nanoTime();
+            long elapsed;
+            while ((elapsed = System.nanoTime() - start) < delay) {
+                job.setProgress(JobProgress.memory(total, (long) (total * (elapsed / (double) delay))));
+                job.pause(Duration.ofNanos(Math.min(delay - elapsed, 50_000_000L)));
+            }
+            job.setProgress(JobProgress.memory(total, total));
+            DomainDef def = dom.def();
+            job.remoteVoid(() -> {
+                try {
+                    TestSaveImage.write(file, def);
+                } catch (IOException e) {
+                    throw new VirtException(ErrorCode.SYSTEM_ERROR, "cannot write save image " + file + ": "
+                            + e.getMessage(), e);
+                }
+            });
+            try (Job nested = job.beginNested()) {
+                stop(dom, StateReason.SAVED);
+                emit(dom, Lifecycle.STOPPED, "Saved");
+            }
+            job.complete();
+        }
+    }
+
+    /** Restores a save image into a new or inactive domain of the same name and UUID. */
+    @Override
+    public DomainObj restore(Path file) {
+        DomainDef def = checkType(TestSaveImage.read(file));
+        while (true) {
+            DomainObjList.AddResult added = domains.addOrGet(def, false);
+            DomainObj obj = configured(added.domain());
+            try (var l = obj.locked(); AsyncJob job = obj.jobs().beginAsync(AsyncJobKind.RESTORE, "restore")) {
+                if (obj.isActive()) {
+                    throw VirtException.invalid("domain '" + obj.name() + "' is already active");
+                }
+                if (obj.isPersistent()) {
+                    obj.setPersistentDef(obj.def());
+                }
+                obj.setDef(def);
+                try (Job nested = job.beginNested()) {
+                    boot(obj, StateReason.RESTORED);
+                    emit(obj, Lifecycle.STARTED, "Restored");
+                }
+                job.complete();
+                return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Cancels the running async job (a slow save). */
     @Override
     public void abortJob(DomainObj dom) {
         withJob(dom, JobKind.ABORT, "abortJob", d -> {
