@@ -206,6 +206,63 @@ class TwoHostsTest {
     }
 
     @Test
+    void theSpawnHelpersPreExecWindowRegistersTheProgramItself() throws Exception {
+        // the QEMU driver's order: register in the pre-exec window over the child's own
+        // connection, exec, acquire for the program's pid before vCPUs run, and the leases live
+        // exactly as long as the program
+        String disk = tmp.resolve("images/vm5.qcow2").toString();
+        List<LockResource> res = List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE));
+        java.util.concurrent.atomic.AtomicReference<io.jvirt.spi.lock.LockSession> session = new java.util.concurrent.atomic.AtomicReference<>();
+        io.jvirt.spi.process.PreExecHook hook = new io.jvirt.spi.process.PreExecHook() {
+            @Override
+            public String name() {
+                return "sanlock";
+            }
+
+            @Override
+            public List<Path> sockets() {
+                return hostA.session(new io.jvirt.spi.lock.LockOwner(java.util.UUID.randomUUID(), "probe", -1, 1,
+                        "qemu:///system"), List.of()).connectPaths();
+            }
+
+            @Override
+            public void beforeExec(long pid, List<io.jvirt.spi.process.PassedSocket> sockets) {
+                var s = hostA.session(new io.jvirt.spi.lock.LockOwner(java.util.UUID.randomUUID(), "vm5", 5, pid,
+                        "qemu:///system"), res);
+                s.acquire(null, java.util.EnumSet.of(io.jvirt.spi.lock.AcquireFlag.REGISTER_ONLY,
+                        io.jvirt.spi.lock.AcquireFlag.RESTRICT), sockets.stream().map(io.jvirt.spi.process.PassedSocket::fileDescriptor).toList());
+                session.set(s);
+            }
+        };
+        Files.createDirectories(tmp.resolve("ctl"));
+        var spawned = io.jvirt.spi.process.Spawner.create(tmp.resolve("ctl")).spawn(
+                io.jvirt.spi.process.SpawnRequest.builder(List.of("/bin/sleep", "60")).hook(hook).build());
+        try (OwnerProcess b = OwnerProcess.start(hostB, "vm5-on-b", res, tmp)) {
+            session.get().acquire(null, Set.of(), List.of());
+            assertFalse(session.get().inquire().isEmpty());
+            VirtException busy = assertThrows(VirtException.class, () -> b.session.acquire(null, Set.of(), List.of()));
+            assertEquals(ErrorCode.RESOURCE_BUSY, busy.code(), busy.getMessage());
+            spawned.process().destroyForcibly();
+            spawned.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            while (true) {
+                try {
+                    b.session.acquire(null, Set.of(), List.of());
+                    break;
+                } catch (VirtException e) {
+                    if (System.nanoTime() - t0 > 30_000_000_000L) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        } finally {
+            spawned.process().destroyForcibly();
+            spawned.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void registrationOverAConnectionOfAnotherProcessIsRefused() throws Exception {
         // the JVM connects itself, but claims to register the owner child: sanlock would register the JVM
         try (UnixFd own = UnixFd.connect(daemonA.socket(), System.nanoTime() + 5_000_000_000L)) {
