@@ -50,7 +50,16 @@ public final class SanlockLockManager implements LockManager {
 
     /** A plugin instance for {@code config} with the standard time limits. */
     public SanlockLockManager(SanlockConfig config) {
-        this(config, TIMEOUT, Duration.ofSeconds(Math.max(60, 12L * (config.ioTimeout() == 0 ? 10 : config.ioTimeout()))));
+        this(config, TIMEOUT, slowTimeout(config.ioTimeout() == 0 ? 10 : config.ioTimeout()));
+    }
+
+    /**
+     * The bound on joining and acquiring. The daemon may legitimately wait that long: for a host
+     * id or lease whose holder stopped renewing, until that host counts as dead (8 x io_timeout
+     * + the 60 s watchdog fire timeout), plus a few more I/O rounds (7 x io_timeout), plus margin.
+     */
+    static Duration slowTimeout(int ioTimeout) {
+        return Duration.ofSeconds(15L * ioTimeout + 90);
     }
 
     SanlockLockManager(SanlockConfig config, Duration timeout, Duration joinTimeout) {

@@ -175,8 +175,12 @@ class TwoHostsTest {
         List<LockResource> res = List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE),
                 new LockResource.Disk(other, DiskMode.EXCLUSIVE));
         try (OwnerProcess a = OwnerProcess.start(hostA, "vm3", res, tmp)) {
+            long t0 = System.nanoTime();
             a.session.acquire(null, Set.of(), List.of());
+            long t1 = System.nanoTime();
             String state = a.session.release();
+            System.out.printf("sanlock.acquire_two_disks %d ms (leases created), release %d ms%n",
+                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             assertEquals(2, SanlockState.entries(state).size(), state);
             for (String e : SanlockState.entries(state)) {
                 assertTrue(SanlockState.fields(e).getLast().matches("[0-9]+"), "lease version in " + e);
@@ -184,7 +188,9 @@ class TwoHostsTest {
             assertEquals("", a.session.inquire(), "released");
 
             // suspend/resume on the same host: the saved state is accepted
+            long t2 = System.nanoTime();
             a.session.acquire(state, Set.of(), List.of());
+            System.out.printf("sanlock.reacquire_two_disks %d ms%n", (System.nanoTime() - t2) / 1_000_000);
             String state2 = a.session.release();
             assertFalse(state2.isEmpty());
 
