@@ -83,9 +83,15 @@ final class SanlockSession implements LockSession {
             return;
         }
         Map<String, Long> versions = versions(state);
+        // leases the owner already holds (a repeated acquire) are kept, not asked for again;
+        // this also fails early and clearly when the owner is not registered
+        Set<String> already = heldKeys();
         List<Wanted> taken = new ArrayList<>();
         try {
             for (Wanted w : wanted) {
+                if (already.contains(w.key())) {
+                    continue;
+                }
                 Wire.Resource r = w.resource;
                 Long lver = versions.get(w.key());
                 if (lver != null && (r.flags() & Wire.RES_SHARED) == 0) {
@@ -152,6 +158,33 @@ final class SanlockSession implements LockSession {
             LOG.log(System.Logger.Level.DEBUG, "cannot read the owners of {0}: {1}", r.name(), e.getMessage());
         }
         return "another host in lockspace " + r.lockspace() + " (" + Wire.describe(result) + ")";
+    }
+
+    /** lockspace:name of every lease the owner holds now. */
+    private Set<String> heldKeys() {
+        String all;
+        try {
+            all = manager.client().inquire(owner.pid());
+        } catch (SanlockResultException e) {
+            if (e.result == Wire.ESRCH) {
+                throw new VirtException(ErrorCode.OPERATION_FAILED, "cannot acquire sanlock leases: process "
+                        + owner.pid() + " of " + owner.describe() + " is not registered with sanlock (it must"
+                        + " register first, from its own connection; or it has exited)");
+            }
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "cannot acquire the sanlock leases of "
+                    + owner.describe() + ": " + e.getMessage(), e);
+        } catch (SanlockIOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "cannot acquire the sanlock leases of "
+                    + owner.describe() + ": " + e.getMessage(), e);
+        }
+        Set<String> out = new java.util.HashSet<>();
+        for (String entry : SanlockState.entries(all)) {
+            List<String> f = SanlockState.fields(entry);
+            if (f.size() >= 2) {
+                out.add(f.get(0) + ":" + f.get(1));
+            }
+        }
+        return out;
     }
 
     private void register(boolean restrict, List<FileDescriptor> connections) {

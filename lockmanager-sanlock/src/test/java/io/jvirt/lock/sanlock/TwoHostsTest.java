@@ -205,9 +205,12 @@ class TwoHostsTest {
             System.out.println("stale: " + stale.getMessage());
             assertTrue(stale.getMessage().contains("since the saved lock state"), stale.getMessage());
             assertEquals("", a.session.inquire(), "all or nothing: the other disk was rolled back");
-            // a fresh acquire (no state) works
+            // a fresh acquire (no state) works, and repeating it keeps what is held
             a.session.acquire(null, Set.of(), List.of());
-            assertEquals(2, SanlockState.entries(a.session.inquire()).size());
+            String held = a.session.inquire();
+            assertEquals(2, SanlockState.entries(held).size());
+            a.session.acquire(null, Set.of(), List.of());
+            assertEquals(held, a.session.inquire());
         }
     }
 
@@ -266,6 +269,17 @@ class TwoHostsTest {
             spawned.process().destroyForcibly();
             spawned.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void acquiringForAProcessThatNeverRegisteredIsRefused() {
+        var s = hostA.session(new io.jvirt.spi.lock.LockOwner(java.util.UUID.randomUUID(), "ghost", 1,
+                ProcessHandle.current().pid(), "qemu:///system"),
+                List.of(new LockResource.Disk(tmp.resolve("images/ghost.img").toString(), DiskMode.EXCLUSIVE)));
+        VirtException e = assertThrows(VirtException.class, () -> s.acquire(null, Set.of(), List.of()));
+        assertEquals(ErrorCode.OPERATION_FAILED, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("is not registered with sanlock"), e.getMessage());
+        assertEquals("", s.release(), "nothing held, nothing to release");
     }
 
     @Test
