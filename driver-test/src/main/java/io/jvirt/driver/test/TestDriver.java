@@ -7,23 +7,34 @@ import io.jvirt.api.DomainInfo;
 import io.jvirt.api.DomainState;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.Feature;
+import io.jvirt.api.InterfaceAddresses;
 import io.jvirt.api.JobInfo;
 import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.StateReason;
 import io.jvirt.api.Version;
 import io.jvirt.api.VirtException;
+import io.jvirt.api.xml.Device;
 import io.jvirt.api.xml.DomainDef;
+import io.jvirt.driver.test.agent.AgentMode;
+import io.jvirt.driver.test.agent.FakeGuestAgent;
+import io.jvirt.driver.test.agent.TestDriverControl;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
+import io.jvirt.spi.job.AgentJob;
+import io.jvirt.spi.job.AgentJobKind;
 import io.jvirt.spi.job.Job;
 import io.jvirt.spi.job.JobKind;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -36,20 +47,37 @@ import java.util.function.Function;
  * <p>Every state change runs through {@link #withJob}, the one place where the domain's normal job
  * is taken (docs/job-model.md); the body then runs under the short domain lock and never waits:
  * nothing here does I/O.
+ *
+ * <p>Each running domain has a {@link FakeGuestAgent}. Agent calls take an agent job (never a
+ * normal job) and talk to the agent with the domain lock dropped, so a silent agent
+ * ({@link AgentMode#SILENT}, chosen with {@code ?agent=silent} or {@link TestDriverControl})
+ * blocks only other agent calls.
  */
-final class TestDriver implements HypervisorDriver {
+final class TestDriver implements HypervisorDriver, TestDriverControl {
+    private static final System.Logger LOG = System.getLogger(TestDriver.class.getName());
+
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
-            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS);
+            EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
+                    Feature.AGENT);
 
     private final String uri;
     private final EventSink events;
     private final DomainObjList domains = new DomainObjList();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Capabilities capabilities;
+    private final AgentMode defaultAgentMode;
+    private final Map<String, AgentMode> agentModes = new ConcurrentHashMap<>();
+    /** True while the constructor boots the node's initial domains. */
+    private boolean loading = true;
 
     TestDriver(String uri, TestNode node, EventSink events) {
+        this(uri, node, events, AgentMode.ON);
+    }
+
+    TestDriver(String uri, TestNode node, EventSink events, AgentMode defaultAgentMode) {
         this.uri = uri;
+        this.defaultAgentMode = Objects.requireNonNull(defaultAgentMode, "defaultAgentMode");
         this.events = Objects.requireNonNull(events, "events");
         this.capabilities = new Capabilities(node.host(),
                 List.of(new Capabilities.Guest("hvm", "x86_64", "", List.of("pc", "q35"), List.of("test")),
@@ -73,6 +101,7 @@ final class TestDriver implements HypervisorDriver {
                 }
             }
         }
+        loading = false;
     }
 
     @Override
@@ -225,6 +254,10 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            agentShutdown(dom, false);
+            return;
+        }
         withJob(dom, JobKind.MODIFY, "shutdown", d -> {
             d.requireActive();
             stop(d, StateReason.SHUTDOWN);
@@ -243,6 +276,10 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void reboot(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            agentShutdown(dom, true);
+            return;
+        }
         withJob(dom, JobKind.MODIFY, "reboot", d -> {
             d.requireActive();
             if ("destroy".equals(d.def().onReboot())) {
@@ -250,7 +287,7 @@ final class TestDriver implements HypervisorDriver {
                 stop(d, StateReason.SHUTDOWN);
                 emit(d, Lifecycle.STOPPED, "Shutdown");
             } else {
-                d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+                reset(d);
             }
         });
     }
@@ -294,7 +331,7 @@ final class TestDriver implements HypervisorDriver {
         try (var l = dom.locked()) {
             DomainDef def = dom.def();
             long cpu = 0;
-            if (dom.isActive() && dom.privateData() instanceof RunData(long bootNanos)) {
+            if (dom.isActive() && dom.privateData() instanceof RunData(long bootNanos, FakeGuestAgent ignored)) {
                 cpu = Math.max(1, System.nanoTime() - bootNanos);
             }
             return new DomainInfo(dom.state(), def.memoryKiB(), def.currentMemoryKiB(), def.vcpus(), cpu);
@@ -319,25 +356,197 @@ final class TestDriver implements HypervisorDriver {
         // nothing is held: the host lives in memory and goes with this instance
     }
 
+    // ---- guest agent (agent jobs; the domain lock is dropped while the agent works) ----
+
+    @Override
+    public String agentCommand(DomainObj dom, String json, Duration timeout) {
+        Duration wait = FakeGuestAgent.effectiveTimeout(timeout);
+        return withAgent(dom, AgentJobKind.MODIFY, "agentCommand", a -> a.execute(json, wait));
+    }
+
+    @Override
+    public Instant guestTime(DomainObj dom) {
+        return withAgent(dom, AgentJobKind.QUERY, "time", FakeGuestAgent::time);
+    }
+
+    @Override
+    public void setGuestTime(DomainObj dom, Instant time) {
+        withAgent(dom, AgentJobKind.MODIFY, "setTime", a -> {
+            a.setTime(time);
+            return null;
+        });
+    }
+
+    @Override
+    public int fsFreeze(DomainObj dom, List<String> mountpoints) {
+        List<String> mounts = List.copyOf(mountpoints);
+        return withAgent(dom, AgentJobKind.MODIFY, "fsFreeze", a -> a.freeze(mounts));
+    }
+
+    @Override
+    public int fsThaw(DomainObj dom, List<String> mountpoints) {
+        List<String> mounts = List.copyOf(mountpoints);
+        return withAgent(dom, AgentJobKind.MODIFY, "fsThaw", a -> a.thaw(mounts));
+    }
+
+    @Override
+    public List<InterfaceAddresses> interfaceAddresses(DomainObj dom, InterfaceAddresses.Source source) {
+        if (source != InterfaceAddresses.Source.AGENT) {
+            throw VirtException.noSupport("interface addresses from source '"
+                    + String.valueOf(source).toLowerCase(java.util.Locale.ROOT)
+                    + "' (the test driver knows only 'agent')");
+        }
+        return withAgent(dom, AgentJobKind.QUERY, "interfaceAddresses", FakeGuestAgent::interfaces);
+    }
+
+    @Override
+    public Map<String, String> guestInfo(DomainObj dom) {
+        return withAgent(dom, AgentJobKind.QUERY, "guestInfo", FakeGuestAgent::guestInfo);
+    }
+
+    @Override
+    public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
+        withAgent(dom, AgentJobKind.MODIFY, "setUserPassword", a -> {
+            a.setUserPassword(user, password, encrypted);
+            return null;
+        });
+    }
+
+    /**
+     * guest-shutdown through the agent: the guest powers off (reason {@code shutdown}) or
+     * reboots on its own thread; this returns once the agent's channel closed.
+     */
+    private void agentShutdown(DomainObj dom, boolean reboot) {
+        AtomicBoolean accepted = new AtomicBoolean();
+        try {
+            withAgent(dom, AgentJobKind.MODIFY, reboot ? "reboot" : "shutdown", a -> {
+                accepted.set(true);
+                a.shutdown(reboot);
+                return null;
+            });
+        } catch (VirtException e) {
+            // the guest went down while we waited: that is what was asked
+            boolean gone = e.code() == ErrorCode.OPERATION_INVALID || e.code() == ErrorCode.NO_DOMAIN;
+            if (!(accepted.get() && gone)) {
+                throw e;
+            }
+        }
+    }
+
+    /** The guest acts on guest-shutdown: takes a normal job and stops or resets. */
+    private void guestPowerOff(DomainObj dom, FakeGuestAgent agent, boolean reboot) {
+        try {
+            withJob(dom, JobKind.MODIFY, reboot ? "guest reboot" : "guest shutdown", d -> {
+                if (!d.isActive() || !(d.privateData() instanceof RunData rd) || rd.agent() != agent) {
+                    return; // stopped or reset meanwhile
+                }
+                if (reboot && !"destroy".equals(d.def().onReboot())) {
+                    reset(d);
+                } else {
+                    stop(d, StateReason.SHUTDOWN);
+                    emit(d, Lifecycle.STOPPED, "Shutdown");
+                }
+            });
+        } catch (VirtException e) {
+            if (!lostRace(e, dom)) {
+                LOG.log(System.Logger.Level.WARNING, "test guest " + dom.name() + " could not power off: "
+                        + e.getMessage());
+            }
+        } finally {
+            agent.disconnect();
+        }
+    }
+
+    /**
+     * Runs {@code body} against the running domain's agent holding an agent job of {@code kind};
+     * the body runs with the domain lock dropped. An inactive or paused domain fails with
+     * {@code OPERATION_INVALID} (a paused guest's agent cannot answer).
+     */
+    private static <T> T withAgent(DomainObj dom, AgentJobKind kind, String api, Function<FakeGuestAgent, T> body) {
+        try (var l = dom.locked(); AgentJob job = dom.jobs().beginAgent(kind, api)) {
+            dom.requireActive();
+            if (dom.state() != DomainState.RUNNING || !(dom.privateData() instanceof RunData rd)) {
+                throw VirtException.invalid("domain is not running (it is " + dom.state().name()
+                        .toLowerCase(java.util.Locale.ROOT) + "): its guest agent cannot answer");
+            }
+            FakeGuestAgent agent = rd.agent();
+            return job.agent(() -> body.apply(agent));
+        }
+    }
+
+    @Override
+    public void setAgentMode(String domainName, AgentMode mode) {
+        Objects.requireNonNull(domainName, "domainName");
+        Objects.requireNonNull(mode, "mode");
+        agentModes.put(domainName, mode);
+        DomainObj d;
+        try {
+            d = domains.byName(domainName);
+        } catch (VirtException e) {
+            return; // not defined yet: applies when it starts
+        }
+        try (var l = d.locked()) {
+            if (d.isActive() && d.privateData() instanceof RunData rd) {
+                boolean was = rd.agent().isConnected();
+                rd.agent().setMode(mode);
+                boolean now = rd.agent().isConnected();
+                if (was != now) {
+                    emitAgent(d, now);
+                }
+            }
+        }
+    }
+
+    @Override
+    public AgentMode agentMode(String domainName) {
+        return agentModes.getOrDefault(Objects.requireNonNull(domainName, "domainName"), defaultAgentMode);
+    }
+
+    private FakeGuestAgent newAgent(DomainObj d) {
+        List<Device.Interface> nics = d.def().devices(Device.Interface.class);
+        int h = d.uuid().hashCode();
+        String mac = !nics.isEmpty() && nics.getFirst().mac() != null ? nics.getFirst().mac()
+                : String.format("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+        String ip = "192.0.2." + (2 + Math.floorMod(h, 250));
+        return new FakeGuestAgent(d.name(), mac, ip, agentMode(d.name()),
+                (agent, reboot) -> guestPowerOff(d, agent, reboot));
+    }
+
     // ---- state helpers (called under the domain lock) ----
 
     /**
-     * What a running test domain tracks: when it booted (its CPU time is the time since).
+     * What a running test domain tracks: when it booted (its CPU time is the time since) and its
+     * guest agent.
      *
      * @param bootNanos {@link System#nanoTime()} at boot
+     * @param agent     the guest's agent
      */
-    record RunData(long bootNanos) {
+    record RunData(long bootNanos, FakeGuestAgent agent) {
     }
 
     private void boot(DomainObj d, StateReason reason) {
         domains.setId(d, nextId.getAndIncrement());
         d.setStatus(DomainState.RUNNING, reason);
-        d.setPrivateData(new RunData(System.nanoTime()));
+        d.setPrivateData(new RunData(System.nanoTime(), newAgent(d)));
+        agentConnected(d);
+    }
+
+    /** The guest reset: it keeps running, its agent's channel closes and a fresh agent connects. */
+    private void reset(DomainObj d) {
+        d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+        if (d.privateData() instanceof RunData rd) {
+            agentGone(d, rd.agent());
+            d.setPrivateData(new RunData(rd.bootNanos(), newAgent(d)));
+            agentConnected(d);
+        }
     }
 
     private void stop(DomainObj d, StateReason reason) {
         domains.setId(d, -1);
         d.setStatus(DomainState.SHUTOFF, reason);
+        if (d.privateData() instanceof RunData rd) {
+            agentGone(d, rd.agent());
+        }
         d.setPrivateData(null);
         if (d.persistentDef() != null) {
             d.setDef(d.persistentDef());
@@ -346,6 +555,27 @@ final class TestDriver implements HypervisorDriver {
         if (!d.isPersistent()) {
             domains.remove(d);
         }
+    }
+
+    private void agentConnected(DomainObj d) {
+        if (loading) {
+            return; // the host's initial domains were running before anyone connected: no events
+        }
+        if (d.privateData() instanceof RunData rd && rd.agent().isConnected()) {
+            emitAgent(d, true);
+        }
+    }
+
+    private void agentGone(DomainObj d, FakeGuestAgent agent) {
+        boolean was = agent.isConnected();
+        agent.disconnect();
+        if (was) {
+            emitAgent(d, false);
+        }
+    }
+
+    private void emitAgent(DomainObj d, boolean connected) {
+        events.emit(new DomainEvent.AgentLifecycleEvent(d.name(), d.uuid(), Instant.now(), connected));
     }
 
     private void emit(DomainObj d, Lifecycle kind, String detail) {
