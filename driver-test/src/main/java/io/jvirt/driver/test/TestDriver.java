@@ -13,28 +13,30 @@ import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.StateReason;
 import io.jvirt.api.Version;
 import io.jvirt.api.VirtException;
-import io.jvirt.api.xml.Device;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.driver.test.agent.AgentMode;
 import io.jvirt.driver.test.agent.FakeGuestAgent;
+import io.jvirt.driver.test.agent.TestAgents;
 import io.jvirt.driver.test.agent.TestDriverControl;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
-import io.jvirt.spi.job.AgentJob;
-import io.jvirt.spi.job.AgentJobKind;
+import io.jvirt.spi.job.AsyncJob;
+import io.jvirt.spi.job.AsyncJobKind;
 import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobConfig;
 import io.jvirt.spi.job.JobKind;
+import io.jvirt.spi.job.JobProgress;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -48,37 +50,48 @@ import java.util.function.Function;
  * is taken (docs/job-model.md); the body then runs under the short domain lock and never waits:
  * nothing here does I/O.
  *
- * <p>Each running domain has a {@link FakeGuestAgent}. Agent calls take an agent job (never a
- * normal job) and talk to the agent with the domain lock dropped, so a silent agent
- * ({@link AgentMode#SILENT}, chosen with {@code ?agent=silent} or {@link TestDriverControl})
- * blocks only other agent calls.
+ * <p>Each running domain has a fake guest agent ({@link TestAgents}): agent calls take an agent
+ * job, never a normal job, and wait on the agent with the domain lock dropped.
  */
-final class TestDriver implements HypervisorDriver, TestDriverControl {
+final class TestDriver implements HypervisorDriver {
     private static final System.Logger LOG = System.getLogger(TestDriver.class.getName());
 
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
             EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
-                    Feature.AGENT);
+                    Feature.SAVE, Feature.AGENT);
+
+    /**
+     * Settings from the URI's query.
+     *
+     * @param saveDelay how long {@code save} takes (query {@code saveDelayMs}; 0 = at once): a long
+     *                  async job that queries, abort and destroy can meet
+     * @param jobs      the job settings (query {@code jobWaitMs} sets the wait timeout)
+     * @param agent     how the guest agents behave (query {@code agent=on|silent|none})
+     */
+    record Options(Duration saveDelay, JobConfig jobs, AgentMode agent) {
+        static final Options DEFAULTS = new Options(Duration.ZERO, JobConfig.DEFAULTS, AgentMode.ON);
+    }
 
     private final String uri;
     private final EventSink events;
     private final DomainObjList domains = new DomainObjList();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Capabilities capabilities;
-    private final AgentMode defaultAgentMode;
-    private final Map<String, AgentMode> agentModes = new ConcurrentHashMap<>();
-    /** True while the constructor boots the node's initial domains. */
+    private final Options options;
+    private final TestAgents agents;
+    /** True while the constructor boots the node's initial domains (no agent events then). */
     private boolean loading = true;
 
     TestDriver(String uri, TestNode node, EventSink events) {
-        this(uri, node, events, AgentMode.ON);
+        this(uri, node, events, Options.DEFAULTS);
     }
 
-    TestDriver(String uri, TestNode node, EventSink events, AgentMode defaultAgentMode) {
+    TestDriver(String uri, TestNode node, EventSink events, Options options) {
         this.uri = uri;
-        this.defaultAgentMode = Objects.requireNonNull(defaultAgentMode, "defaultAgentMode");
+        this.options = Objects.requireNonNull(options, "options");
         this.events = Objects.requireNonNull(events, "events");
+        this.agents = new TestAgents(options.agent(), events, domains, this::guestPowerOff);
         this.capabilities = new Capabilities(node.host(),
                 List.of(new Capabilities.Guest("hvm", "x86_64", "", List.of("pc", "q35"), List.of("test")),
                         new Capabilities.Guest("hvm", "i686", "", List.of("pc"), List.of("test"))),
@@ -89,7 +102,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
                 throw new VirtException(ErrorCode.DOMAIN_EXISTS, "domain '" + nd.def().name()
                         + "' is described twice");
             }
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try (var l = obj.locked()) {
                 switch (nd.state()) {
                     case RUNNING -> boot(obj, StateReason.BOOTED);
@@ -149,6 +162,14 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         });
     }
 
+    /** Gives a new domain object the driver's job settings. */
+    private DomainObj configured(DomainObj obj) {
+        if (obj.jobs().config() != options.jobs()) {
+            obj.jobs().setConfig(options.jobs());
+        }
+        return obj;
+    }
+
     /** Whether {@code e} says that {@code obj} went away while we were about to take its job. */
     private static boolean lostRace(VirtException e, DomainObj obj) {
         return e.code() == ErrorCode.NO_DOMAIN && obj.isRemoved();
@@ -169,7 +190,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         checkType(def);
         while (true) {
             DomainObjList.AddResult added = domains.addOrGet(def, true);
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try {
                 withJob(obj, JobKind.MODIFY, "define", d -> {
                     boolean wasPersistent = !added.added() && d.isPersistent();
@@ -196,7 +217,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         checkType(def);
         while (true) {
             DomainObjList.AddResult added = domains.addOrGet(def, false);
-            DomainObj obj = added.domain();
+            DomainObj obj = configured(added.domain());
             try {
                 withJob(obj, JobKind.MODIFY, "create", d -> {
                     if (d.isActive()) {
@@ -255,7 +276,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
         if (mode == ShutdownMode.AGENT) {
-            agentShutdown(dom, false);
+            agents.shutdown(dom, false);
             return;
         }
         withJob(dom, JobKind.MODIFY, "shutdown", d -> {
@@ -277,7 +298,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
     @Override
     public void reboot(DomainObj dom, ShutdownMode mode) {
         if (mode == ShutdownMode.AGENT) {
-            agentShutdown(dom, true);
+            agents.shutdown(dom, true);
             return;
         }
         withJob(dom, JobKind.MODIFY, "reboot", d -> {
@@ -287,7 +308,8 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
                 stop(d, StateReason.SHUTDOWN);
                 emit(d, Lifecycle.STOPPED, "Shutdown");
             } else {
-                reset(d);
+                d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+                agents.reset(d);
             }
         });
     }
@@ -331,7 +353,7 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         try (var l = dom.locked()) {
             DomainDef def = dom.def();
             long cpu = 0;
-            if (dom.isActive() && dom.privateData() instanceof RunData(long bootNanos, FakeGuestAgent ignored)) {
+            if (dom.isActive() && dom.privateData() instanceof RunData(long bootNanos)) {
                 cpu = Math.max(1, System.nanoTime() - bootNanos);
             }
             return new DomainInfo(dom.state(), def.memoryKiB(), def.currentMemoryKiB(), def.vcpus(), cpu);
@@ -343,7 +365,71 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         return dom.jobs().info();
     }
 
-    /** Every test operation completes at once, so no async job is ever there to abort. */
+    /**
+     * Saves under a SAVE async job: with {@code saveDelayMs} it takes that long, publishing
+     * progress and holding neither the lock nor a normal job meanwhile (queries, abort and destroy
+     * get through); then it writes the image and stops the domain (reason saved).
+     */
+    @Override
+    public void save(DomainObj dom, Path file) {
+        try (var l = dom.locked(); AsyncJob job = dom.jobs().beginAsync(AsyncJobKind.SAVE, "save")) {
+            dom.requireActive();
+            long total = dom.def().currentMemoryKiB() * 1024;
+            long delay = options.saveDelay().toNanos();
+            long start = System.nanoTime();
+            long elapsed;
+            while ((elapsed = System.nanoTime() - start) < delay) {
+                job.setProgress(JobProgress.memory(total, (long) (total * (elapsed / (double) delay))));
+                job.pause(Duration.ofNanos(Math.min(delay - elapsed, 50_000_000L)));
+            }
+            job.setProgress(JobProgress.memory(total, total));
+            DomainDef def = dom.def();
+            job.remoteVoid(() -> {
+                try {
+                    TestSaveImage.write(file, def);
+                } catch (IOException e) {
+                    throw new VirtException(ErrorCode.SYSTEM_ERROR, "cannot write save image " + file + ": "
+                            + e.getMessage(), e);
+                }
+            });
+            try (Job nested = job.beginNested()) {
+                stop(dom, StateReason.SAVED);
+                emit(dom, Lifecycle.STOPPED, "Saved");
+            }
+            job.complete();
+        }
+    }
+
+    /** Restores a save image into a new or inactive domain of the same name and UUID. */
+    @Override
+    public DomainObj restore(Path file) {
+        DomainDef def = checkType(TestSaveImage.read(file));
+        while (true) {
+            DomainObjList.AddResult added = domains.addOrGet(def, false);
+            DomainObj obj = configured(added.domain());
+            try (var l = obj.locked(); AsyncJob job = obj.jobs().beginAsync(AsyncJobKind.RESTORE, "restore")) {
+                if (obj.isActive()) {
+                    throw VirtException.invalid("domain '" + obj.name() + "' is already active");
+                }
+                if (obj.isPersistent()) {
+                    obj.setPersistentDef(obj.def());
+                }
+                obj.setDef(def);
+                try (Job nested = job.beginNested()) {
+                    boot(obj, StateReason.RESTORED);
+                    emit(obj, Lifecycle.STARTED, "Restored");
+                }
+                job.complete();
+                return obj;
+            } catch (VirtException e) {
+                if (!lostRace(e, obj)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Cancels the running async job (a slow save). */
     @Override
     public void abortJob(DomainObj dom) {
         withJob(dom, JobKind.ABORT, "abortJob", d -> {
@@ -351,97 +437,58 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         });
     }
 
-    @Override
-    public void close() {
-        // nothing is held: the host lives in memory and goes with this instance
-    }
-
-    // ---- guest agent (agent jobs; the domain lock is dropped while the agent works) ----
+    // ---- guest agent: see TestAgents ----
 
     @Override
     public String agentCommand(DomainObj dom, String json, Duration timeout) {
-        Duration wait = FakeGuestAgent.effectiveTimeout(timeout);
-        return withAgent(dom, AgentJobKind.MODIFY, "agentCommand", a -> a.execute(json, wait));
+        return agents.agentCommand(dom, json, timeout);
     }
 
     @Override
     public Instant guestTime(DomainObj dom) {
-        return withAgent(dom, AgentJobKind.QUERY, "time", FakeGuestAgent::time);
+        return agents.time(dom);
     }
 
     @Override
     public void setGuestTime(DomainObj dom, Instant time) {
-        withAgent(dom, AgentJobKind.MODIFY, "setTime", a -> {
-            a.setTime(time);
-            return null;
-        });
+        agents.setTime(dom, time);
     }
 
     @Override
     public int fsFreeze(DomainObj dom, List<String> mountpoints) {
-        List<String> mounts = List.copyOf(mountpoints);
-        return withAgent(dom, AgentJobKind.MODIFY, "fsFreeze", a -> a.freeze(mounts));
+        return agents.fsFreeze(dom, mountpoints);
     }
 
     @Override
     public int fsThaw(DomainObj dom, List<String> mountpoints) {
-        List<String> mounts = List.copyOf(mountpoints);
-        return withAgent(dom, AgentJobKind.MODIFY, "fsThaw", a -> a.thaw(mounts));
+        return agents.fsThaw(dom, mountpoints);
     }
 
     @Override
     public List<InterfaceAddresses> interfaceAddresses(DomainObj dom, InterfaceAddresses.Source source) {
-        if (source != InterfaceAddresses.Source.AGENT) {
-            throw VirtException.noSupport("interface addresses from source '"
-                    + String.valueOf(source).toLowerCase(java.util.Locale.ROOT)
-                    + "' (the test driver knows only 'agent')");
-        }
-        return withAgent(dom, AgentJobKind.QUERY, "interfaceAddresses", FakeGuestAgent::interfaces);
+        return agents.interfaceAddresses(dom, source);
     }
 
     @Override
     public Map<String, String> guestInfo(DomainObj dom) {
-        return withAgent(dom, AgentJobKind.QUERY, "guestInfo", FakeGuestAgent::guestInfo);
+        return agents.guestInfo(dom);
     }
 
     @Override
     public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
-        withAgent(dom, AgentJobKind.MODIFY, "setUserPassword", a -> {
-            a.setUserPassword(user, password, encrypted);
-            return null;
-        });
+        agents.setUserPassword(dom, user, password, encrypted);
     }
 
-    /**
-     * guest-shutdown through the agent: the guest powers off (reason {@code shutdown}) or
-     * reboots on its own thread; this returns once the agent's channel closed.
-     */
-    private void agentShutdown(DomainObj dom, boolean reboot) {
-        AtomicBoolean accepted = new AtomicBoolean();
-        try {
-            withAgent(dom, AgentJobKind.MODIFY, reboot ? "reboot" : "shutdown", a -> {
-                accepted.set(true);
-                a.shutdown(reboot);
-                return null;
-            });
-        } catch (VirtException e) {
-            // the guest went down while we waited: that is what was asked
-            boolean gone = e.code() == ErrorCode.OPERATION_INVALID || e.code() == ErrorCode.NO_DOMAIN;
-            if (!(accepted.get() && gone)) {
-                throw e;
-            }
-        }
-    }
-
-    /** The guest acts on guest-shutdown: takes a normal job and stops or resets. */
+    /** The guest acts on guest-shutdown: under a normal job it stops (reason shutdown) or resets. */
     private void guestPowerOff(DomainObj dom, FakeGuestAgent agent, boolean reboot) {
         try {
             withJob(dom, JobKind.MODIFY, reboot ? "guest reboot" : "guest shutdown", d -> {
-                if (!d.isActive() || !(d.privateData() instanceof RunData rd) || rd.agent() != agent) {
+                if (!d.isActive() || !agents.isCurrent(d, agent)) {
                     return; // stopped or reset meanwhile
                 }
                 if (reboot && !"destroy".equals(d.def().onReboot())) {
-                    reset(d);
+                    d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+                    agents.reset(d);
                 } else {
                     stop(d, StateReason.SHUTDOWN);
                     emit(d, Lifecycle.STOPPED, "Shutdown");
@@ -457,97 +504,39 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         }
     }
 
-    /**
-     * Runs {@code body} against the running domain's agent holding an agent job of {@code kind};
-     * the body runs with the domain lock dropped. An inactive or paused domain fails with
-     * {@code OPERATION_INVALID} (a paused guest's agent cannot answer).
-     */
-    private static <T> T withAgent(DomainObj dom, AgentJobKind kind, String api, Function<FakeGuestAgent, T> body) {
-        try (var l = dom.locked(); AgentJob job = dom.jobs().beginAgent(kind, api)) {
-            dom.requireActive();
-            if (dom.state() != DomainState.RUNNING || !(dom.privateData() instanceof RunData rd)) {
-                throw VirtException.invalid("domain is not running (it is " + dom.state().name()
-                        .toLowerCase(java.util.Locale.ROOT) + "): its guest agent cannot answer");
-            }
-            FakeGuestAgent agent = rd.agent();
-            return job.agent(() -> body.apply(agent));
-        }
+    /** {@link TestDriverControl} (test-only controls of the fake guest agents) or the default. */
+    @Override
+    public <T> T unwrap(Class<T> type) {
+        return type == TestDriverControl.class ? type.cast(agents) : HypervisorDriver.super.unwrap(type);
     }
 
     @Override
-    public void setAgentMode(String domainName, AgentMode mode) {
-        Objects.requireNonNull(domainName, "domainName");
-        Objects.requireNonNull(mode, "mode");
-        agentModes.put(domainName, mode);
-        DomainObj d;
-        try {
-            d = domains.byName(domainName);
-        } catch (VirtException e) {
-            return; // not defined yet: applies when it starts
-        }
-        try (var l = d.locked()) {
-            if (d.isActive() && d.privateData() instanceof RunData rd) {
-                boolean was = rd.agent().isConnected();
-                rd.agent().setMode(mode);
-                boolean now = rd.agent().isConnected();
-                if (was != now) {
-                    emitAgent(d, now);
-                }
-            }
-        }
-    }
-
-    @Override
-    public AgentMode agentMode(String domainName) {
-        return agentModes.getOrDefault(Objects.requireNonNull(domainName, "domainName"), defaultAgentMode);
-    }
-
-    private FakeGuestAgent newAgent(DomainObj d) {
-        List<Device.Interface> nics = d.def().devices(Device.Interface.class);
-        int h = d.uuid().hashCode();
-        String mac = !nics.isEmpty() && nics.getFirst().mac() != null ? nics.getFirst().mac()
-                : String.format("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
-        String ip = "192.0.2." + (2 + Math.floorMod(h, 250));
-        return new FakeGuestAgent(d.name(), mac, ip, agentMode(d.name()),
-                (agent, reboot) -> guestPowerOff(d, agent, reboot));
+    public void close() {
+        // nothing is held: the host lives in memory and goes with this instance
     }
 
     // ---- state helpers (called under the domain lock) ----
 
     /**
-     * What a running test domain tracks: when it booted (its CPU time is the time since) and its
-     * guest agent.
+     * What a running test domain tracks: when it booted (its CPU time is the time since).
      *
      * @param bootNanos {@link System#nanoTime()} at boot
-     * @param agent     the guest's agent
      */
-    record RunData(long bootNanos, FakeGuestAgent agent) {
+    record RunData(long bootNanos) {
     }
 
     private void boot(DomainObj d, StateReason reason) {
         domains.setId(d, nextId.getAndIncrement());
         d.setStatus(DomainState.RUNNING, reason);
-        d.setPrivateData(new RunData(System.nanoTime(), newAgent(d)));
-        agentConnected(d);
-    }
-
-    /** The guest reset: it keeps running, its agent's channel closes and a fresh agent connects. */
-    private void reset(DomainObj d) {
-        d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
-        if (d.privateData() instanceof RunData rd) {
-            agentGone(d, rd.agent());
-            d.setPrivateData(new RunData(rd.bootNanos(), newAgent(d)));
-            agentConnected(d);
-        }
+        d.setPrivateData(new RunData(System.nanoTime()));
+        agents.started(d, loading);
     }
 
     private void stop(DomainObj d, StateReason reason) {
         domains.setId(d, -1);
         d.setStatus(DomainState.SHUTOFF, reason);
-        if (d.privateData() instanceof RunData rd) {
-            agentGone(d, rd.agent());
-        }
         d.setPrivateData(null);
+        agents.stopped(d);
         if (d.persistentDef() != null) {
             d.setDef(d.persistentDef());
             d.setPersistentDef(null);
@@ -555,27 +544,6 @@ final class TestDriver implements HypervisorDriver, TestDriverControl {
         if (!d.isPersistent()) {
             domains.remove(d);
         }
-    }
-
-    private void agentConnected(DomainObj d) {
-        if (loading) {
-            return; // the host's initial domains were running before anyone connected: no events
-        }
-        if (d.privateData() instanceof RunData rd && rd.agent().isConnected()) {
-            emitAgent(d, true);
-        }
-    }
-
-    private void agentGone(DomainObj d, FakeGuestAgent agent) {
-        boolean was = agent.isConnected();
-        agent.disconnect();
-        if (was) {
-            emitAgent(d, false);
-        }
-    }
-
-    private void emitAgent(DomainObj d, boolean connected) {
-        events.emit(new DomainEvent.AgentLifecycleEvent(d.name(), d.uuid(), Instant.now(), connected));
     }
 
     private void emit(DomainObj d, Lifecycle kind, String detail) {

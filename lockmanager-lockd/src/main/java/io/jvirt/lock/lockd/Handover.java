@@ -24,8 +24,11 @@ import java.util.concurrent.TimeUnit;
  * {@code {"cmd":"handover"}}; the predecessor freezes its table and sends, one item per line,
  * each with one descriptor attached (SCM_RIGHTS) and acknowledged before the next:
  * the listening socket, every lock file (its OFD lock travels with the descriptor), every
- * restricted owner connection; then {@code {"item":"end"}} — and exits at once, without closing
- * or shutting down anything. The successor waits for it to be gone, then serves.
+ * restricted owner connection; then owners without a connection ({@code "watched"}, no
+ * descriptor) and {@code {"item":"end"}} — and exits at once, without closing
+ * or shutting down anything. The successor waits for it to be gone, then serves. The successor
+ * duplicates every received descriptor: junixsocket closes received descriptors together with
+ * the socket that received them, and that would drop the OFD locks once the predecessor is gone.
  */
 final class Handover {
     private static final System.Logger LOG = System.getLogger(Handover.class.getName());
@@ -46,7 +49,7 @@ final class Handover {
                         .put("path", d.socketPath.toString()), d.server.getFileDescriptor());
                 for (LockTable.Held h : d.table.heldLocks()) {
                     ObjectNode n = Protocol.JSON.createObjectNode().put("item", "lock").put("file", h.file.toString())
-                            .put("name", h.name).put("mode", h.exclusive ? "exclusive" : "shared");
+                            .put("name", h.name).put("mode", h.exclusive ? "exclusive" : "shared").put("lease", h.leaseFile);
                     var ha = n.putArray("holders");
                     h.holders.forEach(u -> ha.add(u.toString()));
                     item(s, in, out, n, FileDescriptorCast.unsafeUsing(h.fd).getFileDescriptor());
@@ -55,6 +58,13 @@ final class Handover {
                     ObjectNode n = Protocol.JSON.createObjectNode().put("item", "owner");
                     n.set("owner", Wire.owner(st.owner));
                     item(s, in, out, n, st.socket.getFileDescriptor());
+                }
+                for (LockTable.Owner o : d.table.ownerList()) {
+                    if (o.connections == 0) {
+                        ObjectNode n = Protocol.JSON.createObjectNode().put("item", "watched");
+                        n.set("owner", Wire.owner(o.info));
+                        item(s, in, out, n, null);
+                    }
                 }
                 item(s, in, out, Protocol.JSON.createObjectNode().put("item", "end"), null);
                 LOG.log(System.Logger.Level.INFO, "handed the locks over; exiting");
@@ -116,24 +126,31 @@ final class Handover {
                 }
                 FileDescriptor[] fds = c.getReceivedFileDescriptors();
                 String item = n.path("item").asText();
-                if (!item.equals("end") && (fds == null || fds.length != 1)) {
+                if (!item.equals("end") && !item.equals("watched") && (fds == null || fds.length != 1)) {
                     throw new IOException("hand-over item '" + item + "' arrived without its descriptor");
                 }
                 switch (item) {
-                    case "listener" -> d = new LockDaemon(socketPath, FileDescriptorCast.using(fds[0]).as(AFUNIXServerSocket.class));
+                    case "listener" -> d = new LockDaemon(socketPath, FileDescriptorCast.duplicating(fds[0]).as(AFUNIXServerSocket.class));
                     case "lock" -> {
                         List<UUID> holders = new ArrayList<>();
                         n.path("holders").forEach(h -> holders.add(UUID.fromString(h.asText())));
-                        int fd = FileDescriptorCast.using(fds[0]).as(Integer.class);
+                        int fd = FileDescriptorCast.duplicating(fds[0]).as(Integer.class);
                         require(d).table.adoptLock(Path.of(n.path("file").asText()), n.path("name").asText(), fd,
-                                n.path("mode").asText().equals("exclusive"), holders);
+                                n.path("mode").asText().equals("exclusive"), n.path("lease").asBoolean(false), holders);
                         locks++;
                     }
                     case "owner" -> {
-                        AFUNIXSocket os = FileDescriptorCast.using(fds[0]).as(AFUNIXSocket.class);
+                        AFUNIXSocket os = FileDescriptorCast.duplicating(fds[0]).as(AFUNIXSocket.class);
                         os.setShutdownOnClose(false);
                         try {
                             owners.add(new AdoptedOwner(Wire.owner(n.get("owner")), os));
+                        } catch (LockdException e) {
+                            throw new IOException(e.getMessage());
+                        }
+                    }
+                    case "watched" -> {
+                        try {
+                            owners.add(new AdoptedOwner(Wire.owner(n.get("owner")), null));
                         } catch (LockdException e) {
                             throw new IOException(e.getMessage());
                         }
@@ -150,11 +167,13 @@ final class Handover {
             LockDaemon daemon = require(d);
             waitGone(oldPid);
             for (AdoptedOwner o : owners) {
-                daemon.table.adoptOwner(o.info());
+                daemon.table.adoptOwner(o.info(), o.socket() != null);
             }
             daemon.table.dropOrphans();
             for (AdoptedOwner o : owners) {
-                daemon.watchRestricted(o.socket(), o.info());
+                if (o.socket() != null) {
+                    daemon.watchRestricted(o.socket(), o.info());
+                }
             }
             LOG.log(System.Logger.Level.INFO, "took over {0} locks and {1} owner connections from pid {2}",
                     locks, owners.size(), oldPid);

@@ -24,11 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The jvirt-lockd daemon: serves {@link Protocol} on a unix socket (mode 0600; peers must be
  * root or the socket's owner, checked with SO_PEERCRED), holds the locks in a {@link LockTable}
- * and can hand everything to a successor ({@link Handover}). One virtual thread per connection.
+ * and can hand everything to a successor ({@link Handover}). One platform thread per connection:
+ * junixsocket's blocking reads are native calls that would pin a virtual thread's carrier, and
+ * every restricted connection blocks in read for the life of its owner.
  */
 public final class LockDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LockDaemon.class.getName());
     private static final Set<String> COMMANDS = Set.of("ping", "register", "acquire", "release", "inquire", "list", "handover");
+
+    /** A client connection idle this long (no request) is closed; restricted ones never are. */
+    static final int IDLE_TIMEOUT_MS = 60_000;
 
     final LockTable table = new LockTable();
     final Path socketPath;
@@ -100,7 +105,7 @@ public final class LockDaemon implements AutoCloseable {
                     s.close();
                     continue;
                 }
-                Thread.ofVirtual().name("lockd-conn").start(() -> handle(s));
+                Thread.ofPlatform().daemon().name("lockd-conn").start(() -> handle(s));
             } catch (IOException e) {
                 if (!closing) {
                     LOG.log(System.Logger.Level.ERROR, "accept failed: " + e.getMessage());
@@ -116,7 +121,7 @@ public final class LockDaemon implements AutoCloseable {
         st.owner = owner;
         st.isRestricted = true;
         restricted.add(st);
-        Thread.ofVirtual().name("lockd-owner").start(() -> loop(st));
+        Thread.ofPlatform().daemon().name("lockd-owner").start(() -> loop(st));
     }
 
     private void handle(AFUNIXSocket s) {
@@ -135,6 +140,12 @@ public final class LockDaemon implements AutoCloseable {
             } catch (IOException ignored) {
                 // the client is gone
             }
+            closeQuietly(s);
+            return;
+        }
+        try {
+            s.setSoTimeout(IDLE_TIMEOUT_MS);
+        } catch (IOException e) {
             closeQuietly(s);
             return;
         }
@@ -225,6 +236,12 @@ public final class LockDaemon implements AutoCloseable {
                                 + " is not the process that connected (pid " + st.peerPid + ")");
                     }
                     table.attach(owner);
+                    try {
+                        st.socket.setSoTimeout(0); // lives as long as its owner
+                    } catch (IOException e) {
+                        table.detach(owner.uuid());
+                        throw new LockdException(ErrorCode.SYSTEM_ERROR, "cannot keep the connection: " + e.getMessage());
+                    }
                     st.owner = owner;
                     st.isRestricted = true;
                     restricted.add(st);

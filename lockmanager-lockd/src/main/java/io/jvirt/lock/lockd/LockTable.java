@@ -57,13 +57,16 @@ final class LockTable {
         final String name;
         final int fd;
         final boolean exclusive;
+        /** A lease file of ours (not a disk): it carries the exclusive holder's description. */
+        final boolean leaseFile;
         final Set<UUID> holders = new LinkedHashSet<>();
 
-        Held(Path file, String name, int fd, boolean exclusive) {
+        Held(Path file, String name, int fd, boolean exclusive, boolean leaseFile) {
             this.file = file;
             this.name = name;
             this.fd = fd;
             this.exclusive = exclusive;
+            this.leaseFile = leaseFile;
         }
     }
 
@@ -98,15 +101,26 @@ final class LockTable {
         }
     }
 
-    /** The registered owner matching {@code info} (same uuid and pid). */
+    /**
+     * The registered owner matching {@code info} (same uuid and pid). An owner without a
+     * restricted connection (its registration was lost with a crashed daemon) is adopted when
+     * its process is alive; its locks then end when the sweep finds the process gone.
+     */
     synchronized OwnerInfo lookup(OwnerInfo info) throws LockdException {
         Owner o = owners.get(info.uuid());
-        if (o == null || !alive(o.info.pid())) {
-            if (o != null) {
-                drop(o, "its process " + o.info.pid() + " is gone");
+        if (o != null && !alive(o.info.pid())) {
+            drop(o, "its process " + o.info.pid() + " is gone");
+            o = null;
+        }
+        if (o == null) {
+            if (!alive(info.pid())) {
+                throw new LockdException(ErrorCode.OPERATION_INVALID, info.describe()
+                        + " is not registered and its process is not running");
             }
-            throw new LockdException(ErrorCode.OPERATION_INVALID, info.describe()
-                    + " is not registered: its process must register first (with restrict) and stay connected");
+            o = new Owner(info);
+            owners.put(info.uuid(), o);
+            LOG.log(System.Logger.Level.WARNING, "adopted owner {0} without a restricted connection; "
+                    + "its locks end when the sweep finds its process gone", info.describe());
         }
         if (o.info.pid() != info.pid()) {
             throw new LockdException(ErrorCode.OPERATION_INVALID, "domain uuid " + info.uuid()
@@ -183,7 +197,7 @@ final class LockTable {
             closeQuietly(fd);
             throw new LockdException(ErrorCode.SYSTEM_ERROR, "cannot lock " + r.name() + ": " + e.getMessage());
         }
-        Held h = new Held(key, r.name(), fd, r.exclusive());
+        Held h = new Held(key, r.name(), fd, r.exclusive(), r.create());
         h.holders.add(owner.info.uuid());
         locks.put(key, h);
         owner.files.add(key);
@@ -196,24 +210,28 @@ final class LockTable {
         return new LockdException(ErrorCode.RESOURCE_BUSY, "resource busy: " + name + " is locked by " + who);
     }
 
-    /** Who holds a lock this daemon does not know about: the lease file's note, or the kernel's. */
+    /** Who holds a lock this daemon does not know about: the lease file's note, or the kernel's view. */
     private static String describeForeign(Path key, int fd, boolean exclusive, boolean leaseFile) {
-        if (leaseFile) {
+        OfdLock.Holder h;
+        try {
+            h = OfdLock.conflict(fd, 0, 1, exclusive);
+        } catch (IOException e) {
+            return "another holder";
+        }
+        if (h == null) {
+            return "another holder (released meanwhile; try again)";
+        }
+        if (leaseFile && h.exclusive()) {
             try {
                 String note = Files.readString(key, StandardCharsets.UTF_8).strip();
                 if (!note.isEmpty() && note.length() < 1024) {
                     return note;
                 }
             } catch (IOException ignored) {
-                // fall through to the kernel's view
+                // fall back to the kernel's view
             }
         }
-        try {
-            OfdLock.Holder h = OfdLock.conflict(fd, 0, 1, exclusive);
-            return h == null ? "another holder (released meanwhile)" : h.describe();
-        } catch (IOException e) {
-            return "another holder";
-        }
+        return h.describe();
     }
 
     /** Releases {@code files} (all when null) of {@code uuid}; returns the state before. */
@@ -262,6 +280,9 @@ final class LockTable {
         if (h.holders.isEmpty()) {
             locks.remove(p);
             try {
+                if (h.leaseFile && h.exclusive) {
+                    Files.write(p, new byte[0], StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                }
                 OfdLock.unlock(h.fd, 0, 1);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "unlock of " + p + " failed: " + e.getMessage());
@@ -320,16 +341,18 @@ final class LockTable {
     }
 
     /** Adopts a lock handed over by a predecessor (the descriptor carries the OFD lock). */
-    synchronized void adoptLock(Path file, String name, int fd, boolean exclusive, List<UUID> holders) {
-        Held h = new Held(file, name, fd, exclusive);
+    synchronized void adoptLock(Path file, String name, int fd, boolean exclusive, boolean leaseFile, List<UUID> holders) {
+        Held h = new Held(file, name, fd, exclusive, leaseFile);
         h.holders.addAll(holders);
         locks.put(file, h);
     }
 
-    /** Adopts an owner handed over by a predecessor, with one open restricted connection. */
-    synchronized void adoptOwner(OwnerInfo info) {
+    /** Adopts an owner handed over by a predecessor, with one open restricted connection or none. */
+    synchronized void adoptOwner(OwnerInfo info, boolean withConnection) {
         Owner o = owners.computeIfAbsent(info.uuid(), u -> new Owner(info));
-        o.connections++;
+        if (withConnection) {
+            o.connections++;
+        }
         for (Held h : locks.values()) {
             if (h.holders.contains(info.uuid())) {
                 o.files.add(h.file);
@@ -357,7 +380,12 @@ final class LockTable {
             return p.toRealPath();
         } catch (NoSuchFileException e) {
             if (r.create()) {
-                return p.normalize();
+                try {
+                    return p.getParent().toRealPath().resolve(p.getFileName());
+                } catch (IOException noDir) {
+                    throw new LockdException(ErrorCode.SYSTEM_ERROR, "cannot lock " + r.name() + ": no directory "
+                            + p.getParent());
+                }
             }
             throw new LockdException(ErrorCode.SYSTEM_ERROR, "cannot lock " + r.name() + ": no such file " + p);
         } catch (IOException e) {

@@ -6,20 +6,19 @@ import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A connection to jvirt-lockd: one request, one response. Errors become {@link VirtException}s
@@ -91,36 +90,44 @@ public final class LockdClient implements AutoCloseable {
         if (fd == null || !fd.valid()) {
             throw new VirtException(ErrorCode.INVALID_ARG, "invalid descriptor for the jvirt-lockd connection");
         }
-        try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<String> reply = exec.submit(() -> {
-                // Not closed on purpose: the streams wrap a descriptor the caller owns.
-                @SuppressWarnings("resource") OutputStream o = new FileOutputStream(fd);
-                Protocol.writeLine(o, request);
-                @SuppressWarnings("resource") InputStream i = new FileInputStream(fd);
-                return Protocol.readLine(i);
-            });
-            String line;
-            try {
-                line = reply.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                reply.cancel(true);
-                throw new VirtException(ErrorCode.OPERATION_TIMEOUT, "jvirt-lockd did not answer '"
-                        + request.path("cmd").asText() + "' within " + TIMEOUT_MS + " ms");
-            } catch (ExecutionException e) {
-                throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + request.path("cmd").asText()
-                        + "' over the child's connection failed: " + e.getCause().getMessage(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VirtException(ErrorCode.OPERATION_ABORTED, "interrupted while talking to jvirt-lockd");
+        String cmd = request.path("cmd").asText();
+        String line;
+        try {
+            int fdNum = FileDescriptorCast.using(fd).as(Integer.class);
+            // Not closed on purpose: the streams wrap a descriptor the caller owns.
+            @SuppressWarnings("resource") OutputStream o = new FileOutputStream(fd);
+            Protocol.writeLine(o, request);
+            @SuppressWarnings("resource") InputStream i = new FileInputStream(fd);
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+            byte[] chunk = new byte[4096];
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0 || !Poll.readable(fdNum, (int) left)) {
+                    throw new VirtException(ErrorCode.OPERATION_TIMEOUT, "jvirt-lockd did not answer '" + cmd
+                            + "' within " + TIMEOUT_MS + " ms");
+                }
+                int n = i.read(chunk);
+                if (n < 0) {
+                    throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd closed the child's connection");
+                }
+                buf.write(chunk, 0, n);
+                if (n > 0 && chunk[n - 1] == '\n') {
+                    break;
+                }
+                if (buf.size() > Protocol.MAX_LINE) {
+                    throw new IOException("reply too long");
+                }
             }
-            if (line == null) {
-                throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd closed the child's connection");
-            }
-            try {
-                return check(Protocol.JSON.readTree(line));
-            } catch (IOException e) {
-                throw new VirtException(ErrorCode.OPERATION_FAILED, "bad reply from jvirt-lockd: " + line, e);
-            }
+            line = buf.toString(StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + cmd
+                    + "' over the child's connection failed: " + e.getMessage(), e);
+        }
+        try {
+            return check(Protocol.JSON.readTree(line));
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "bad reply from jvirt-lockd: " + line, e);
         }
     }
 

@@ -61,22 +61,23 @@ final class OwnerProcess implements AutoCloseable {
             probe.connectPaths().forEach(p -> cmd.add(p.toString()));
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
-                FileDescriptor[] fds;
+                LockSession session = manager.session(new LockOwner(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)),
+                        name, 1, p.pid(), "qemu:///system"), resources);
+                // junixsocket closes received descriptors with the socket that received them:
+                // use them (and close them, plain close(2)) while it is open
                 try (AFUNIXSocket s = server.accept()) {
                     s.setAncillaryReceiveBufferSize(1024);
                     s.setSoTimeout(20_000);
                     if (s.getInputStream().read() < 0) {
                         throw new IllegalStateException("owner child sent nothing");
                     }
-                    fds = s.getReceivedFileDescriptors();
-                }
-                LockSession session = manager.session(new LockOwner(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)),
-                        name, 1, p.pid(), "qemu:///system"), resources);
-                try {
-                    session.acquire(null, EnumSet.of(AcquireFlag.REGISTER_ONLY, AcquireFlag.RESTRICT), List.of(fds));
-                } finally {
-                    for (FileDescriptor fd : fds) {
-                        new FileInputStream(fd).close(); // plain close(2): the child keeps its copy
+                    FileDescriptor[] fds = s.getReceivedFileDescriptors();
+                    try {
+                        session.acquire(null, EnumSet.of(AcquireFlag.REGISTER_ONLY, AcquireFlag.RESTRICT), List.of(fds));
+                    } finally {
+                        for (FileDescriptor fd : fds) {
+                            new FileInputStream(fd).close(); // the child keeps its copy
+                        }
                     }
                 }
                 String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();

@@ -38,7 +38,7 @@ public final class AgentJob implements AutoCloseable {
 
     /** How long it has been held. */
     public Duration elapsed() {
-        return DomainJobs.Owners.since(startNanos);
+        return Owners.since(startNanos);
     }
 
     /**

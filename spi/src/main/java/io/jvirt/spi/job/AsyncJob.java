@@ -73,7 +73,7 @@ public final class AsyncJob implements AutoCloseable {
 
     /** How long it has been running. */
     public Duration elapsed() {
-        return DomainJobs.Owners.since(startNanos);
+        return Owners.since(startNanos);
     }
 
     /** The current phase (driver-defined; empty when none). */
@@ -127,9 +127,13 @@ public final class AsyncJob implements AutoCloseable {
     }
 
     /**
-     * Sets what cancels the underlying operation (e.g. sends {@code migrate_cancel}, cancels an SDK
-     * request). It runs once, on the thread that aborts or destroys, with the domain lock dropped;
-     * it must not wait for a job. Lock held.
+     * Sets what cancels the underlying operation (cancels an SDK request or a future, signals a
+     * helper process). It runs once, on the thread that aborts, destroys or calls
+     * {@link DomainJobs#failAsync}, with the domain lock dropped and possibly before that thread
+     * holds any job: it must be quick, must not wait for a job and must not send monitor commands
+     * ({@link MonitorGuard} refuses them). A driver whose cancel is a monitor command (QEMU's
+     * {@code migrate_cancel}) sends it from {@code abortJob} under its ABORT job with
+     * {@link Job#monitor}. Lock held.
      */
     public void onCancel(Runnable hook) {
         jobs.requireLocked("set the cancel hook");
@@ -289,8 +293,8 @@ public final class AsyncJob implements AutoCloseable {
 
     JobInfo info(JobInfo.Type type, String error) {
         JobProgress p = progress;
-        String who = "api=" + api + " thread=" + DomainJobs.Owners.thread(owner) + " since "
-                + DomainJobs.Owners.instant(startMillis);
+        String who = "api=" + api + " thread=" + Owners.thread(owner) + " since "
+                + Owners.instant(startMillis);
         return new JobInfo(type, kind.operation(), phase, who, elapsed(),
                 p.dataTotal(), p.dataProcessed(), p.dataRemaining(),
                 p.memTotal(), p.memProcessed(), p.memRemaining(),

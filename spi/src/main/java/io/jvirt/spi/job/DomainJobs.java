@@ -5,9 +5,6 @@ import io.jvirt.api.JobInfo;
 import io.jvirt.api.VirtException;
 import io.jvirt.spi.DomainObj;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
@@ -291,6 +288,24 @@ public final class DomainJobs {
         return target.kind;
     }
 
+    /**
+     * Makes the running async job fail with {@code reason} (e.g. the hypervisor process died): marks
+     * it, wakes its waits and runs its cancel hook with the lock dropped. Needs only the domain lock,
+     * so that an event handler can stop a job at once. Does nothing when no async job runs or it
+     * was already cancelled.
+     *
+     * @return whether an async job was marked
+     */
+    public boolean failAsync(ErrorCode code, String reason) {
+        requireLocked("fail the async job");
+        AsyncJob target = async;
+        if (target == null || target.cancelCode != null) {
+            return false;
+        }
+        cancelAsync(target, Objects.requireNonNull(code, "code"), Objects.requireNonNull(reason, "reason"));
+        return true;
+    }
+
     /** Marks {@code target} cancelled, wakes every waiter and runs its hook with the lock dropped. */
     private void cancelAsync(AsyncJob target, ErrorCode code, String reason) {
         target.cancelCode = code;
@@ -521,37 +536,6 @@ public final class DomainJobs {
             Thread.currentThread().interrupt();
             throw new VirtException(ErrorCode.OPERATION_ABORTED, "interrupted while waiting for " + what
                     + " on domain '" + dom.name() + "'", e);
-        }
-    }
-
-    /** Formatting of owners for messages. */
-    static final class Owners {
-        private Owners() {
-        }
-
-        static String thread(Thread t) {
-            String n = t.getName();
-            return n.isEmpty() ? "#" + t.threadId() : n;
-        }
-
-        static String seconds(long nanos) {
-            return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
-        }
-
-        static void append(StringBuilder sb, String job, String api, Thread owner, long ageNanos) {
-            if (!sb.isEmpty()) {
-                sb.append("; ");
-            }
-            sb.append(job).append(" api=").append(api).append(" thread=").append(thread(owner))
-                    .append(" for ").append(seconds(ageNanos));
-        }
-
-        static Duration since(long startNanos) {
-            return Duration.ofNanos(System.nanoTime() - startNanos);
-        }
-
-        static String instant(long millis) {
-            return Instant.ofEpochMilli(millis).toString();
         }
     }
 }

@@ -49,7 +49,7 @@ public final class Job implements AutoCloseable {
 
     /** How long it has been held. */
     public Duration elapsed() {
-        return DomainJobs.Owners.since(startNanos);
+        return Owners.since(startNanos);
     }
 
     /** The async job this nested job belongs to, or null for a plain normal job. */
@@ -141,7 +141,7 @@ public final class Job implements AutoCloseable {
         }
         if (owner != Thread.currentThread()) {
             throw new IllegalStateException("cannot " + what + ": " + describe() + " belongs to thread "
-                    + DomainJobs.Owners.thread(owner));
+                    + Owners.thread(owner));
         }
         if (inMonitor) {
             throw new IllegalStateException("cannot " + what + ": already inside the monitor");

@@ -509,4 +509,69 @@ class DomainJobsTest {
             }
         }
     }
+
+    @Test
+    void destroyCancelsAMonitorCallOfTheAsyncJobBeforeWaitingForIt() throws Exception {
+        DomainObj dom = running("a");
+        CountDownLatch inMonitor = new CountDownLatch(1);
+        CountDownLatch hung = new CountDownLatch(1); // a "hung" command that only the cancel hook ends
+        CompletableFuture<Object> migrate = async(() -> {
+            try (var l = dom.locked(); AsyncJob job = dom.jobs().beginAsync(AsyncJobKind.MIGRATION_OUT, "migrate")) {
+                job.onCancel(hung::countDown);
+                job.monitorVoid(() -> {
+                    inMonitor.countDown();
+                    hung.await(20, TimeUnit.SECONDS);
+                });
+                job.complete();
+            }
+            return null;
+        });
+        assertTrue(inMonitor.await(5, TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        try (var l = dom.locked(); Job d = dom.jobs().begin(JobKind.DESTROY, "destroy")) {
+            dom.setStatus(DomainState.SHUTOFF, StateReason.DESTROYED);
+        }
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3), "destroy waited for the hung call");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> migrate.get(5, TimeUnit.SECONDS));
+        assertTrue(cause(e).getMessage().contains("destroyed during the migration out job"), cause(e).getMessage());
+    }
+
+    @Test
+    void monitorDuringStartSkipsTheRunningCheck() {
+        DomainObj dom = running("a");
+        try (var l = dom.locked()) {
+            dom.setStatus(DomainState.SHUTOFF, StateReason.UNKNOWN);
+        }
+        try (var l = dom.locked(); AsyncJob start = dom.jobs().beginAsync(AsyncJobKind.START, "start");
+             Job nested = start.beginNested()) {
+            assertThrows(VirtException.class, nested::enterMonitor);
+            try (MonitorScope m = nested.enterMonitorDuringStart()) {
+                MonitorGuard.requireJob(dom);
+            }
+            start.complete();
+        }
+        assertEquals(JobInfo.Type.COMPLETED, dom.jobs().info().type());
+        assertEquals("start", dom.jobs().info().operation());
+    }
+
+    @Test
+    void failAsyncStopsTheAsyncJobWithTheGivenReason() throws Exception {
+        DomainObj dom = running("a");
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Object> dump = async(() -> {
+            try (var l = dom.locked(); AsyncJob job = dom.jobs().beginAsync(AsyncJobKind.DUMP, "dump")) {
+                started.countDown();
+                job.pause(Duration.ofSeconds(20));
+            }
+            return null;
+        });
+        assertTrue(started.await(5, TimeUnit.SECONDS));
+        try (var l = dom.locked()) {
+            assertTrue(dom.jobs().failAsync(ErrorCode.OPERATION_FAILED, "guest crashed"));
+            assertFalse(dom.jobs().failAsync(ErrorCode.OPERATION_FAILED, "again"));
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dump.get(5, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.OPERATION_FAILED, cause(e).code());
+        assertEquals("guest crashed", dom.jobs().info().errorMessage());
+    }
 }

@@ -37,6 +37,11 @@ class JobModelCheckTest {
     private static final List<List<Op>> ALL = List.of(SAVE, MIGRATE, DUMP, MODIFY, SUSPEND, QUERY_THEN_AGENT, AGENT,
             DESTROY, ABORT, MIGRATION_OP);
 
+    /** The scripts the checks combine. */
+    static List<List<Op>> scripts() {
+        return ALL;
+    }
+
     /** Every pair and every triple (with repetition) of the scripts above. */
     private static List<List<List<Op>>> combinations() {
         List<List<List<Op>>> out = new ArrayList<>();

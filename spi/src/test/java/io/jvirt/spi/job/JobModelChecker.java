@@ -86,6 +86,8 @@ final class JobModelChecker {
     private final Set<String> visited = new HashSet<>();
     private int transitions;
     private String violation;
+    /** Set by {@link #step} when the op failed (the caller skipped ahead), as the real call throws. */
+    private boolean failed;
     private static final int ALWAYS = JobKind.bits(AsyncJobKind.ALWAYS_ALLOWED);
 
     private JobModelChecker(Rules rules, List<List<Op>> scripts) {
@@ -149,6 +151,7 @@ final class JobModelChecker {
 
     /** Applies script {@code i}'s next op to {@code s} in place; leaves it unchanged when the op must wait. */
     private String step(int[] s, int i) {
+        failed = false;
         int b = i * PER;
         int g = scripts.size() * PER;
         List<Op> script = scripts.get(i);
@@ -193,6 +196,7 @@ final class JobModelChecker {
             case NESTED -> {
                 if (s[b + 4] == 0 || cancelled) {
                     s[b] = indexAfter(script, s[b], Op.Type.NESTED_END); // fails: skips to after its end
+                    failed = true;
                     return null;
                 }
                 if (rules.nested(normalHeld, asyncRunning, mask) != JobRules.Block.NONE) {
@@ -206,6 +210,7 @@ final class JobModelChecker {
             case PAUSE -> {
                 if (cancelled) {
                     s[b] = indexAfter(script, s[b], Op.Type.ASYNC_END) - 1; // fails: goes to its end
+                    failed = true;
                 } else {
                     s[b]++;
                 }
@@ -247,6 +252,45 @@ final class JobModelChecker {
             default -> throw new IllegalStateException(op.toString());
         }
         return null;
+    }
+
+    /** What one step of a script does in a state. */
+    enum Outcome { DONE, FAILED, BLOCKED }
+
+    /** A checker for stepping {@code scripts} one op at a time (see {@link #tryStep}). */
+    static JobModelChecker stepper(Rules rules, List<List<Op>> scripts) {
+        return new JobModelChecker(rules, scripts);
+    }
+
+    /** The initial state of a stepper's scripts. */
+    int[] initial() {
+        return new int[scripts.size() * PER + 3];
+    }
+
+    /** Whether script {@code i} has run all its ops in {@code s}. */
+    boolean done(int[] s, int i) {
+        return s[i * PER] >= scripts.get(i).size();
+    }
+
+    /** The next op of script {@code i}. */
+    Op next(int[] s, int i) {
+        return scripts.get(i).get(s[i * PER]);
+    }
+
+    /** Applies script {@code i}'s next op to {@code s} in place (unchanged when blocked); an invariant breach throws. */
+    Outcome tryStep(int[] s, int i) {
+        int[] before = s.clone();
+        String err = step(s, i);
+        if (err == null) {
+            err = invariant(s);
+        }
+        if (err != null) {
+            throw new AssertionError(err);
+        }
+        if (Arrays.equals(before, s)) {
+            return Outcome.BLOCKED;
+        }
+        return failed ? Outcome.FAILED : Outcome.DONE;
     }
 
     private static int indexAfter(List<Op> script, int from, Op.Type type) {
