@@ -182,18 +182,18 @@ public final class FakeGuestAgent {
         Map<?, ?> args = a == null ? Map.of() : (Map<?, ?>) a;
         boolean reply = enter(name, timeout);
         String ret = switch (name) {
-            case "guest-sync", "guest-sync-delimited" -> String.valueOf(number(name, args, "id", true));
+            case "guest-sync", "guest-sync-delimited" -> String.valueOf(Replies.number(name, args, "id", true));
             case "guest-ping" -> "{}";
             case "guest-info" -> info();
             case "guest-get-time" -> String.valueOf(timeNanos());
             case "guest-set-time" -> {
-                Long t = number(name, args, "time", false);
+                Long t = Replies.number(name, args, "time", false);
                 setClock(t);
                 yield "{}";
             }
             case "guest-fsfreeze-status" -> SmallJson.quote(frozenStatus());
             case "guest-fsfreeze-freeze" -> String.valueOf(doFreeze(name, List.of()));
-            case "guest-fsfreeze-freeze-list" -> String.valueOf(doFreeze(name, strings(name, args, "mountpoints")));
+            case "guest-fsfreeze-freeze-list" -> String.valueOf(doFreeze(name, Replies.strings(name, args, "mountpoints")));
             case "guest-fsfreeze-thaw" -> String.valueOf(doThaw());
             case "guest-network-get-interfaces" -> interfacesJson();
             case "guest-get-osinfo" -> objectJson(osInfo());
@@ -201,7 +201,7 @@ public final class FakeGuestAgent {
             case "guest-get-timezone" -> "{\"zone\":\"UTC\",\"offset\":0}";
             case "guest-get-users" -> "[{\"user\":\"root\",\"login-time\":" + loginSeconds() + "}]";
             case "guest-set-user-password" -> {
-                doSetPassword(name, text(name, args, "username"), text(name, args, "password"),
+                doSetPassword(name, Replies.text(name, args, "username"), Replies.text(name, args, "password"),
                         args.get("crypted") instanceof Boolean b && b);
                 yield "{}";
             }
@@ -209,12 +209,12 @@ public final class FakeGuestAgent {
                 Object m = args.get("mode");
                 String how = m == null ? "powerdown" : String.valueOf(m);
                 if (!Set.of("powerdown", "halt", "reboot").contains(how)) {
-                    throw refused(name, "GenericError", "Parameter 'mode' does not accept value '" + how + "'");
+                    throw Replies.refused(name, "GenericError", "Parameter 'mode' does not accept value '" + how + "'");
                 }
                 doShutdown(how.equals("reboot"), timeout);
                 yield null;
             }
-            default -> throw refused(name, "CommandNotFound", "The command " + name + " has not been found");
+            default -> throw Replies.refused(name, "CommandNotFound", "The command " + name + " has not been found");
         };
         return reply && ret != null ? "{\"return\":" + ret + "}" : null;
     }
@@ -364,7 +364,7 @@ public final class FakeGuestAgent {
         lock.lock();
         try {
             if (!connected || mode == AgentMode.NONE) {
-                throw unresponsive("guest agent is not connected");
+                throw Replies.unresponsive("guest agent is not connected");
             }
             if (mode == AgentMode.SILENT) {
                 if (timeout.isZero()) {
@@ -375,22 +375,22 @@ public final class FakeGuestAgent {
                 while (connected && mode == AgentMode.SILENT) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw unresponsive("guest agent is not responding: '" + name + "' got no reply within "
+                        throw Replies.unresponsive("guest agent is not responding: '" + name + "' got no reply within "
                                 + timeout.toMillis() + " ms");
                     }
                     try {
                         changed.awaitNanos(left);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw unresponsive("interrupted waiting for the guest agent's reply to '" + name + "'");
+                        throw Replies.unresponsive("interrupted waiting for the guest agent's reply to '" + name + "'");
                     }
                 }
                 if (!connected || mode == AgentMode.NONE) {
-                    throw unresponsive("guest agent went away while '" + name + "' waited for its reply");
+                    throw Replies.unresponsive("guest agent went away while '" + name + "' waited for its reply");
                 }
             }
             if (!frozen.isEmpty() && !ALLOWED_WHEN_FROZEN.contains(name) && COMMANDS.contains(name)) {
-                throw refused(name, "CommandNotFound", "Command " + name
+                throw Replies.refused(name, "CommandNotFound", "Command " + name
                         + " has been disabled: the agent is in frozen state");
             }
             return !timeout.isZero();
@@ -446,13 +446,13 @@ public final class FakeGuestAgent {
     private int doFreeze(String name, List<String> mountpoints) {
         for (String m : mountpoints) {
             if (!MOUNTPOINTS.contains(m)) {
-                throw refused(name, "GenericError", "no file system is mounted at '" + m + "'");
+                throw Replies.refused(name, "GenericError", "no file system is mounted at '" + m + "'");
             }
         }
         lock.lock();
         try {
             if (!frozen.isEmpty()) {
-                throw refused(name, "CommandNotFound", "Command " + name
+                throw Replies.refused(name, "CommandNotFound", "Command " + name
                         + " has been disabled: the agent is in frozen state");
             }
             for (String m : MOUNTPOINTS) {
@@ -482,14 +482,14 @@ public final class FakeGuestAgent {
         try {
             raw = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw refused(name, "GenericError", "Invalid parameter 'password': not base64: " + e.getMessage());
+            throw Replies.refused(name, "GenericError", "Invalid parameter 'password': not base64: " + e.getMessage());
         }
         if (!ACCOUNTS.contains(user)) {
-            throw refused(name, "GenericError", "user '" + user + "' does not exist in the guest");
+            throw Replies.refused(name, "GenericError", "user '" + user + "' does not exist in the guest");
         }
         String pw = new String(raw, StandardCharsets.UTF_8);
         if (pw.indexOf('\n') >= 0) {
-            throw refused(name, "GenericError", "Invalid parameter 'password': contains a newline");
+            throw Replies.refused(name, "GenericError", "Invalid parameter 'password': contains a newline");
         }
         lock.lock();
         try {
@@ -515,14 +515,14 @@ public final class FakeGuestAgent {
             long left = timeout.toNanos();
             while (connected) {
                 if (left <= 0) {
-                    throw unresponsive("guest agent accepted guest-shutdown but the guest did not go down within "
+                    throw Replies.unresponsive("guest agent accepted guest-shutdown but the guest did not go down within "
                             + timeout.toSeconds() + " s");
                 }
                 left = changed.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw unresponsive("interrupted waiting for the guest to shut down");
+            throw Replies.unresponsive("interrupted waiting for the guest to shut down");
         } finally {
             lock.unlock();
         }
@@ -568,57 +568,5 @@ public final class FakeGuestAgent {
         m.forEach((k, v) -> sb.append(sb.length() == 1 ? "" : ",").append(SmallJson.quote(k)).append(':')
                 .append(SmallJson.quote(v)));
         return sb.append('}').toString();
-    }
-
-    // ---- argument helpers ----
-
-    private static Long number(String cmd, Map<?, ?> args, String key, boolean required) {
-        Object v = args.get(key);
-        if (v == null) {
-            if (required) {
-                throw refused(cmd, "GenericError", "Parameter '" + key + "' is missing");
-            }
-            return null;
-        }
-        if (!(v instanceof Long l)) {
-            throw refused(cmd, "GenericError", "Invalid parameter type for '" + key + "', expected: integer");
-        }
-        return l;
-    }
-
-    private static String text(String cmd, Map<?, ?> args, String key) {
-        Object v = args.get(key);
-        if (v == null) {
-            throw refused(cmd, "GenericError", "Parameter '" + key + "' is missing");
-        }
-        if (!(v instanceof String s)) {
-            throw refused(cmd, "GenericError", "Invalid parameter type for '" + key + "', expected: string");
-        }
-        return s;
-    }
-
-    private static List<String> strings(String cmd, Map<?, ?> args, String key) {
-        Object v = args.get(key);
-        if (!(v instanceof List<?> list)) {
-            throw refused(cmd, "GenericError", "Parameter '" + key + "' is missing or not an array");
-        }
-        List<String> out = new ArrayList<>();
-        for (Object o : list) {
-            if (!(o instanceof String s)) {
-                throw refused(cmd, "GenericError", "Invalid parameter type for '" + key + "', expected: string");
-            }
-            out.add(s);
-        }
-        return out;
-    }
-
-    private static VirtException unresponsive(String message) {
-        return new VirtException(ErrorCode.AGENT_UNRESPONSIVE, message);
-    }
-
-    /** The agent answered {@code command} with an error of class {@code cls}. */
-    private static VirtException refused(String command, String cls, String desc) {
-        return new VirtException(ErrorCode.OPERATION_FAILED, "unable to execute guest agent command '" + command
-                + "': " + desc + " (" + cls + ")");
     }
 }
