@@ -207,6 +207,13 @@ class TestDriverFakeAgentTest {
     }
 
     @Test
+    void rawGuestShutdownSucceedsAndTheDomainShutsOff() {
+        assertNull(raw("{\"execute\":\"guest-shutdown\"}"), "qemu-ga does not answer guest-shutdown");
+        assertEquals(DomainState.SHUTOFF, test.state().state());
+        assertEquals(io.jvirt.api.StateReason.SHUTDOWN, test.state().reason());
+    }
+
+    @Test
     void agentShutdownOfATransientDomainRemovesIt() {
         Domain d = conn.createDomain(TestDriverTck.domainXml("transient-agent"));
         d.shutdown(ShutdownMode.AGENT);

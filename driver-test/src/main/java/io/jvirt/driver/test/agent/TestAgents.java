@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -142,7 +143,7 @@ public final class TestAgents implements TestDriverControl {
     /** A raw command; see {@link FakeGuestAgent#execute}. */
     public String agentCommand(DomainObj dom, String json, Duration timeout) {
         Duration wait = FakeGuestAgent.effectiveTimeout(timeout);
-        return withAgent(dom, AgentJobKind.MODIFY, "agentCommand", a -> a.execute(json, wait));
+        return completed(dom, "agentCommand", a -> a.execute(json, wait));
     }
 
     /** The guest's clock. */
@@ -197,19 +198,32 @@ public final class TestAgents implements TestDriverControl {
      * returns once the agent's channel closed (at most {@link FakeGuestAgent#SHUTDOWN_TIMEOUT}).
      */
     public void shutdown(DomainObj dom, boolean reboot) {
-        AtomicBoolean accepted = new AtomicBoolean();
+        completed(dom, reboot ? "reboot" : "shutdown", a -> {
+            a.shutdown(reboot);
+            return null;
+        });
+    }
+
+    /**
+     * A MODIFY agent call whose command may end the domain (guest-shutdown): when the agent
+     * completed it and the domain then turned out stopped or gone, the call still succeeded.
+     */
+    private <T> T completed(DomainObj dom, String api, Function<FakeGuestAgent, T> body) {
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<T> result = new AtomicReference<>();
         try {
-            withAgent(dom, AgentJobKind.MODIFY, reboot ? "reboot" : "shutdown", a -> {
-                accepted.set(true);
-                a.shutdown(reboot);
-                return null;
+            return withAgent(dom, AgentJobKind.MODIFY, api, a -> {
+                T r = body.apply(a);
+                result.set(r);
+                done.set(true);
+                return r;
             });
         } catch (VirtException e) {
-            // the guest went down while we waited: that is what was asked
             boolean gone = e.code() == ErrorCode.OPERATION_INVALID || e.code() == ErrorCode.NO_DOMAIN;
-            if (!(accepted.get() && gone)) {
-                throw e;
+            if (done.get() && gone) {
+                return result.get();
             }
+            throw e;
         }
     }
 
