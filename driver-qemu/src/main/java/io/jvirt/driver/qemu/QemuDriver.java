@@ -1,0 +1,149 @@
+package io.jvirt.driver.qemu;
+
+import io.jvirt.api.Capabilities;
+import io.jvirt.api.JobInfo;
+import io.jvirt.api.ShutdownMode;
+import io.jvirt.api.Version;
+import io.jvirt.api.VirtException;
+import io.jvirt.api.xml.DomainDef;
+import io.jvirt.driver.qemu.caps.QemuCaps;
+import io.jvirt.spi.DomainObj;
+import io.jvirt.spi.DomainObjList;
+import io.jvirt.spi.HypervisorDriver;
+import io.jvirt.spi.event.EventSink;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One connection to a QEMU host: the operations table over the shared {@link QemuHost}. Also the
+ * QEMU-specific extra reached with {@code unwrap(QemuDriver.class)}: {@link #qemuMonitorCommand}.
+ */
+public final class QemuDriver implements HypervisorDriver {
+    private final QemuHost host;
+    private final EventSink events;
+    private final Runnable release;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    QemuDriver(QemuHost host, EventSink events, Runnable release) {
+        this.host = host;
+        this.events = events;
+        this.release = release;
+        host.addSink(events);
+    }
+
+    @Override
+    public String name() {
+        return "QEMU";
+    }
+
+    @Override
+    public String uri() {
+        return host.config().uri();
+    }
+
+    @Override
+    public Version hypervisorVersion() {
+        QemuCaps caps = host.caps(host.config().command().defaultEmulator());
+        return new Version(caps.versionMajor(), caps.versionMinor(), caps.versionMicro());
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return host.capabilities();
+    }
+
+    @Override
+    public DomainObjList domains() {
+        return host.domains();
+    }
+
+    @Override
+    public DomainObj define(DomainDef def) {
+        return host.define(def);
+    }
+
+    @Override
+    public DomainObj create(DomainDef def) {
+        return host.lifecycle().create(def);
+    }
+
+    @Override
+    public void undefine(DomainObj dom) {
+        host.undefine(dom);
+    }
+
+    @Override
+    public void start(DomainObj dom) {
+        host.lifecycle().start(dom);
+    }
+
+    @Override
+    public void shutdown(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            throw VirtException.noSupport("shutdown --mode agent");
+        }
+        host.lifecycle().shutdown(dom);
+    }
+
+    @Override
+    public void destroy(DomainObj dom) {
+        host.lifecycle().destroy(dom);
+    }
+
+    @Override
+    public void reboot(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            throw VirtException.noSupport("reboot --mode agent");
+        }
+        host.lifecycle().reboot(dom);
+    }
+
+    @Override
+    public void suspend(DomainObj dom) {
+        host.lifecycle().suspend(dom);
+    }
+
+    @Override
+    public void resume(DomainObj dom) {
+        host.lifecycle().resume(dom);
+    }
+
+    @Override
+    public void setAutostart(DomainObj dom, boolean autostart) {
+        host.setAutostart(dom, autostart);
+    }
+
+    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
+    @Override
+    public JobInfo jobInfo(DomainObj dom) {
+        throw VirtException.noSupport("jobInfo");
+    }
+
+    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
+    @Override
+    public void abortJob(DomainObj dom) {
+        throw VirtException.noSupport("abortJob");
+    }
+
+    /**
+     * QMP passthrough ({@code virsh qemu-monitor-command}): sends {@code json}, a complete QMP
+     * command, and returns QEMU's reply as JSON. Marks the domain tainted.
+     */
+    public String qemuMonitorCommand(DomainObj dom, String json, Duration timeout) {
+        return host.lifecycle().monitorCommand(dom, json, timeout);
+    }
+
+    /** The host behind this connection (for tests and tools in this module). */
+    public QemuHost host() {
+        return host;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            host.removeSink(events);
+            release.run();
+        }
+    }
+}

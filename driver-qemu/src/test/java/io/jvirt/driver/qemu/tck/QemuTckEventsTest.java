@@ -1,0 +1,31 @@
+package io.jvirt.driver.qemu.tck;
+
+import io.jvirt.api.Connection;
+import io.jvirt.api.Virt;
+import io.jvirt.driver.qemu.testutil.Embed;
+import io.jvirt.tck.EventsSuite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+/** The TCK's EventsSuite against qemu:///embed with real TCG guests. */
+class QemuTckEventsTest extends EventsSuite {
+    @TempDir
+    static Path root;
+
+    @AfterAll
+    static void killLeftovers() throws Exception {
+        Embed.killAll(root);
+    }
+
+    @Override
+    protected Connection openConnection() {
+        return Virt.open(Embed.uri(root));
+    }
+
+    @Override
+    protected String domainXml(String name) {
+        return QemuTck.domainXml(name);
+    }
+}
