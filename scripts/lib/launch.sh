@@ -18,7 +18,7 @@ _launch_jar() {
 # jar, or with the class path file when that is newer: Maven leaves an unchanged jar alone, and
 # the launcher touches the class path file after each build it runs.
 _launch_stale() {
-  local root=$1 module=$2 jar cpfile entry mod ref
+  local root=$1 module=$2 jar cpfile entry mod ref entries
   cpfile="$root/$module/target/runtime.classpath"
   if ! jar=$(_launch_jar "$root" "$module") || [ ! -f "$cpfile" ]; then
     echo "first run"; return
@@ -50,7 +50,10 @@ ensure_built() {
   if [ -n "$why" ]; then
     lock="${TMPDIR:-/tmp}/jvirt-build-$(printf '%s' "$root" | cksum | cut -d' ' -f1).lock"
     exec 9>"$lock"
-    command -v flock >/dev/null && flock -w 900 9
+    if command -v flock >/dev/null && ! flock -w 900 9; then
+      echo "$(basename "$0"): another build has held $lock for 15 minutes; giving up" >&2
+      exit 1
+    fi
     why=$(_launch_stale "$root" "$module")   # another run may have built it meanwhile
     if [ -n "$why" ]; then
       echo "$(basename "$0"): building ($why)..." >&2
@@ -58,7 +61,7 @@ ensure_built() {
       status=0
       (cd "$root" && \
         ./mvnw -q -B -ntp -pl "$module" -am package -DskipTests \
-        dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
+        dependency:build-classpath -DincludeScope=runtime -Dmdep.regenerateFile=true -Dmdep.outputFile=target/runtime.classpath \
         >"$log" 2>&1) || status=$?
       if [ "$status" -ne 0 ]; then
         cat "$log" >&2

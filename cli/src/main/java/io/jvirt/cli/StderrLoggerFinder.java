@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 /**
  * The {@link System.Logger} backend jvirsh binds (libraries only log through {@code System.Logger}):
  * one line per record on stderr, {@code jvirsh: LEVEL logger: message}. WARNING and above by
- * default; {@code JVIRT_LOG=debug|info|warning|error|off} changes the threshold.
+ * default; {@code JVIRT_LOG=debug|info|warning|error|off} changes the threshold of jvirt's own
+ * loggers ({@code io.jvirt.*}). Other loggers (the JDK's) never go below WARNING.
  */
 public final class StderrLoggerFinder extends System.LoggerFinder {
     private final System.Logger.Level threshold;
@@ -48,9 +49,13 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
 
     private final class StderrLogger implements System.Logger {
         private final String name;
+        private final Level loggerThreshold;
 
         StderrLogger(String name) {
             this.name = name;
+            boolean own = name.startsWith("io.jvirt.");
+            this.loggerThreshold = own || threshold.getSeverity() >= Level.WARNING.getSeverity()
+                    ? threshold : Level.WARNING;
         }
 
         @Override
@@ -60,7 +65,8 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
 
         @Override
         public boolean isLoggable(Level level) {
-            return level != Level.OFF && threshold != Level.OFF && level.getSeverity() >= threshold.getSeverity();
+            return level != Level.OFF && loggerThreshold != Level.OFF
+                    && level.getSeverity() >= loggerThreshold.getSeverity();
         }
 
         @Override

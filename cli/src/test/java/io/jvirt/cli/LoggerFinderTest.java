@@ -34,6 +34,18 @@ class LoggerFinderTest {
     }
 
     @Test
+    void debugAppliesToJvirtLoggersOnly() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StderrLoggerFinder finder = new StderrLoggerFinder(System.Logger.Level.DEBUG,
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertTrue(finder.getLogger("io.jvirt.x", getClass().getModule()).isLoggable(System.Logger.Level.DEBUG));
+        System.Logger jdk = finder.getLogger("java.lang.Runtime", getClass().getModule());
+        assertTrue(!jdk.isLoggable(System.Logger.Level.DEBUG) && jdk.isLoggable(System.Logger.Level.WARNING));
+        StderrLoggerFinder quiet = new StderrLoggerFinder(System.Logger.Level.OFF, System.err);
+        assertTrue(!quiet.getLogger("java.lang.Runtime", getClass().getModule()).isLoggable(System.Logger.Level.ERROR));
+    }
+
+    @Test
     void isTheBoundBackend() {
         System.Logger log = System.getLogger("io.jvirt.probe");
         assertTrue(log.isLoggable(System.Logger.Level.ERROR));

@@ -1,0 +1,110 @@
+package io.jvirt.lock.sanlock;
+
+import io.jvirt.spi.lock.AcquireFlag;
+import io.jvirt.spi.lock.LockManager;
+import io.jvirt.spi.lock.LockOwner;
+import io.jvirt.spi.lock.LockResource;
+import io.jvirt.spi.lock.LockSession;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A stand-in for QEMU in its pre-exec window: a real child process connects to the session's
+ * {@code connectPaths()} (the sanlock socket), hands the connected descriptor to the test
+ * (SCM_RIGHTS), keeps its own copy open and waits. The test registers the child as the owner
+ * over that descriptor (REGISTER_ONLY | RESTRICT) and closes its copy with a plain close(2).
+ */
+final class OwnerProcess implements AutoCloseable {
+    private static final String PY = """
+            import socket, sys
+            conns = []
+            for p in sys.argv[2:]:
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                c.connect(p)
+                conns.append(c)
+            h = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            h.connect(sys.argv[1])
+            socket.send_fds(h, [b"x"], [c.fileno() for c in conns])
+            h.close()
+            print("holding", flush=True)
+            sys.stdin.read()
+            """;
+
+    final Process process;
+    final LockSession session;
+
+    private OwnerProcess(Process process, LockSession session) {
+        this.process = process;
+        this.session = session;
+    }
+
+    static OwnerProcess start(LockManager manager, String name, List<LockResource> resources, Path tmp) throws Exception {
+        Path handoff = tmp.resolve("h-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+        try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(handoff))) {
+            server.setSoTimeout(20_000);
+            LockSession probe = manager.session(new LockOwner(UUID.randomUUID(), "probe", -1, 1, "qemu:///system"), List.of());
+            List<String> cmd = new ArrayList<>(List.of("python3", "-c", PY, handoff.toString()));
+            probe.connectPaths().forEach(p -> cmd.add(p.toString()));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                LockSession session = manager.session(new LockOwner(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)),
+                        name, 1, p.pid(), "qemu:///system"), resources);
+                // junixsocket closes received descriptors with the socket: register while it is open
+                try (AFUNIXSocket s = server.accept()) {
+                    s.setAncillaryReceiveBufferSize(1024);
+                    s.setSoTimeout(20_000);
+                    if (s.getInputStream().read() < 0) {
+                        throw new IllegalStateException("owner child sent nothing");
+                    }
+                    FileDescriptor[] fds = s.getReceivedFileDescriptors();
+                    if (fds == null) {
+                        throw new IllegalStateException("owner child sent no descriptor");
+                    }
+                    try {
+                        session.acquire(null, EnumSet.of(AcquireFlag.REGISTER_ONLY, AcquireFlag.RESTRICT), List.of(fds));
+                    } finally {
+                        for (FileDescriptor fd : fds) {
+                            new FileInputStream(fd).close(); // plain close(2): the child keeps its copy
+                        }
+                    }
+                }
+                String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                if (!"holding".equals(line)) {
+                    throw new IllegalStateException("owner child said " + line);
+                }
+                return new OwnerProcess(p, session);
+            } catch (Exception | Error e) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw e;
+            }
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** kill -9, and wait until the process is gone. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill9();
+    }
+}
