@@ -195,4 +195,41 @@ class QemuLifecycleTest {
             assertTrue(c.capabilities().guests().get(0).domainTypes().contains("qemu"));
         }
     }
+
+    @Test
+    void qemuRefusingToStartGivesItsOwnErrorAndLeavesNothingBehind() throws Exception {
+        try (Connection c = Virt.open(Embed.uri(root))) {
+            Domain d = c.defineDomain(Embed.tinyXml("nodisk").replace("</features>", """
+                    </features>
+                    <devices>
+                      <disk type='file' device='disk'>
+                        <driver name='qemu' type='raw'/>
+                        <source file='/nonexistent/disk.img'/>
+                        <target dev='vda' bus='virtio'/>
+                      </disk>
+                    </devices>"""));
+            VirtException e = assertThrows(VirtException.class, d::start);
+            assertTrue(e.getMessage().contains("cannot start domain 'nodisk'"), e.getMessage());
+            assertTrue(e.getMessage().contains("/nonexistent/disk.img"), "QEMU's own words: " + e.getMessage());
+            assertEquals(DomainState.SHUTOFF, d.state().state());
+            assertEquals(StateReason.FAILED, d.state().reason());
+            assertTrue(Embed.pids(root).isEmpty());
+            try (var s = Files.list(root.resolve("run"))) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("d")), "run directory left behind");
+            }
+            d.undefine();
+        }
+    }
+
+    @Test
+    void aGarbageStatusFileDoesNotStopTheHostFromOpening() throws Exception {
+        Files.createDirectories(root.resolve("run"));
+        Files.writeString(root.resolve("run/broken.status.json"), "{not json");
+        try (Connection c = Virt.open(Embed.uri(root))) {
+            assertTrue(c.listDomains().isEmpty());
+            Domain d = c.createDomain(Embed.tinyXml("fine"));
+            assertTrue(d.isActive());
+            d.destroy();
+        }
+    }
 }
