@@ -32,6 +32,6 @@ class QemuTckSnapshotTest extends SnapshotSuite {
 
     @Override
     protected String domainXml(String name) {
-        return QemuTck.domainXml(name);
+        return QemuTck.firmwareXml(name);
     }
 }
