@@ -11,6 +11,11 @@ import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
+import io.jvirt.spi.job.AsyncJobKind;
+import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobKind;
+
+import java.nio.file.Path;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -114,16 +119,41 @@ public final class QemuDriver implements HypervisorDriver {
         host.setAutostart(dom, autostart);
     }
 
-    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
+    /** The running async job (save, restore) with its progress, or the last one that ended. */
     @Override
     public JobInfo jobInfo(DomainObj dom) {
-        throw VirtException.noSupport("jobInfo");
+        try (var l = dom.locked()) {
+            return dom.jobs().info();
+        }
     }
 
-    /** No long (async) jobs exist in this driver yet, so {@code JOBS} is not claimed. */
+    /** Cancels the running async job; a save's migration is cancelled with {@code migrate_cancel}. */
     @Override
     public void abortJob(DomainObj dom) {
-        throw VirtException.noSupport("abortJob");
+        try (var l = dom.locked(); Job job = dom.jobs().begin(JobKind.ABORT, "abortJob")) {
+            AsyncJobKind kind = dom.jobs().abortAsync("abortJob");
+            if (kind == AsyncJobKind.SAVE) {
+                host.save().cancelMigration(dom, job);
+            }
+        }
+    }
+
+    @Override
+    public void save(DomainObj dom, Path file) {
+        host.save().save(dom, file);
+    }
+
+    @Override
+    public DomainObj restore(Path file) {
+        return host.save().restore(file);
+    }
+
+    /**
+     * Limits the speed of later saves on this host to {@code bytesPerSecond} (0: unlimited; the
+     * default comes from {@code -Djvirt.qemu.saveBandwidthMiB}).
+     */
+    public void setSaveBandwidth(long bytesPerSecond) {
+        host.save().setBandwidth(bytesPerSecond);
     }
 
     /**

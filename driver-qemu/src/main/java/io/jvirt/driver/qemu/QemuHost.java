@@ -15,6 +15,7 @@ import io.jvirt.driver.qemu.caps.KvmStatus;
 import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.driver.qemu.internal.AtomicFiles;
 import io.jvirt.driver.qemu.process.LifecycleOps;
+import io.jvirt.driver.qemu.save.SaveOps;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.event.EventSink;
@@ -45,7 +46,7 @@ public final class QemuHost implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QemuHost.class.getName());
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     public static final Set<Feature> FEATURES = EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN,
-            Feature.AUTOSTART);
+            Feature.AUTOSTART, Feature.JOBS, Feature.SAVE);
 
     private final QemuConfig config;
     private final CapsCache caps;
@@ -54,6 +55,7 @@ public final class QemuHost implements AutoCloseable {
     private final DomainObjList domains = new DomainObjList();
     private final CopyOnWriteArrayList<EventSink> sinks = new CopyOnWriteArrayList<>();
     private final LifecycleOps lifecycle;
+    private final SaveOps save = new SaveOps(this);
 
     @Inject
     QemuHost(QemuConfig config, CapsCache caps, Spawner spawner, KvmStatus kvm) {
@@ -92,6 +94,11 @@ public final class QemuHost implements AutoCloseable {
 
     public LifecycleOps lifecycle() {
         return lifecycle;
+    }
+
+    /** Save and restore (the SAVE and RESTORE async jobs). */
+    public SaveOps save() {
+        return save;
     }
 
     /** The probed capabilities of {@code binary} (cached on disk). */

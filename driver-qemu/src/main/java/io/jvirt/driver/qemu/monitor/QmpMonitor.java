@@ -13,6 +13,7 @@ import io.jvirt.api.VirtException;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;
@@ -233,7 +234,15 @@ public final class QmpMonitor implements AutoCloseable {
      *                          when the monitor closed or broke
      */
     public JsonNode execute(String command, JsonNode arguments, Duration timeout) {
-        return await(send(command, arguments, timeout, false));
+        return await(send(command, arguments, timeout, false, null));
+    }
+
+    /**
+     * Runs {@code command} passing {@code fd} along with it (SCM_RIGHTS), as QMP {@code getfd} and
+     * {@code add-fd} expect; waits for the reply like {@link #execute(String, JsonNode, Duration)}.
+     */
+    public JsonNode executeWithFd(String command, JsonNode arguments, FileDescriptor fd, Duration timeout) {
+        return await(send(command, arguments, timeout, false, fd));
     }
 
     /**
@@ -243,7 +252,7 @@ public final class QmpMonitor implements AutoCloseable {
      *         {@link #execute(String, JsonNode, Duration)} throws
      */
     public CompletableFuture<JsonNode> executeAsync(String command, JsonNode arguments, Duration timeout) {
-        return send(command, arguments, timeout, false);
+        return send(command, arguments, timeout, false, null);
     }
 
     /**
@@ -265,7 +274,7 @@ public final class QmpMonitor implements AutoCloseable {
         }
         JsonNode userId = cmd.get("id");
         JsonNode args = cmd.get("arguments");
-        JsonNode reply = await(send(cmd.get("execute").asText(), args, timeout, true));
+        JsonNode reply = await(send(cmd.get("execute").asText(), args, timeout, true, null));
         ObjectNode copy = ((ObjectNode) reply).deepCopy();
         if (userId != null) {
             copy.set("id", userId);
@@ -275,7 +284,8 @@ public final class QmpMonitor implements AutoCloseable {
         return copy.toString();
     }
 
-    private CompletableFuture<JsonNode> send(String command, JsonNode arguments, Duration timeout, boolean raw) {
+    private CompletableFuture<JsonNode> send(String command, JsonNode arguments, Duration timeout, boolean raw,
+                                             FileDescriptor fd) {
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (closed.get()) {
             future.completeExceptionally(closedError());
@@ -307,12 +317,22 @@ public final class QmpMonitor implements AutoCloseable {
         }
         writeLock.lock();
         try {
+            if (fd != null) {
+                socket.setOutboundFileDescriptors(fd);
+            }
             out.write(bytes);
             out.write('\n');
             out.flush();
         } catch (IOException e) {
             terminate(new IOException("writing to the QEMU monitor failed: " + e.getMessage(), e));
         } finally {
+            if (fd != null) {
+                try {
+                    socket.setOutboundFileDescriptors((FileDescriptor[]) null);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "cannot clear outbound descriptors: " + e.getMessage());
+                }
+            }
             writeLock.unlock();
         }
         return future;
@@ -400,7 +420,7 @@ public final class QmpMonitor implements AutoCloseable {
             // accepted before the monitor attached, which then replays "opened"); the session starts
             // afresh in capabilities negotiation, so negotiate again
             LOG.log(System.Logger.Level.DEBUG, "QEMU monitor {0} greeted again; renegotiating", path);
-            send("qmp_capabilities", null, options.commandTimeout(), true);
+            send("qmp_capabilities", null, options.commandTimeout(), true, null);
             return;
         }
         boolean ok = msg.has("return");

@@ -18,6 +18,7 @@ import io.jvirt.driver.qemu.monitor.QmpListener;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
+import io.jvirt.spi.job.AsyncJob;
 import io.jvirt.spi.job.Job;
 import io.jvirt.spi.job.JobKind;
 import io.jvirt.spi.process.SpawnRequest;
@@ -99,6 +100,18 @@ public final class LifecycleOps {
 
     /** Spawns QEMU for {@code def}, connects the monitor and starts the CPUs. Lock and job held. */
     private void launch(DomainObj d, Job job, DomainDef def) {
+        launch(d, job, def, false);
+    }
+
+    /**
+     * Spawns QEMU for {@code def} waiting for an incoming migration stream ({@code -incoming defer})
+     * and connects the monitor; the CPUs stay stopped and the domain paused (restore). Lock and job held.
+     */
+    public void launchIncoming(DomainObj d, Job job, DomainDef def) {
+        launch(d, job, def, true);
+    }
+
+    private void launch(DomainObj d, Job job, DomainDef def, boolean incoming) {
         QemuHost.checkType(def);
         if (def.type().equals("kvm")) {
             KvmStatus kvm = host.kvm();
@@ -124,7 +137,12 @@ public final class LifecycleOps {
         } catch (IOException e) {
             throw new VirtException(ErrorCode.SYSTEM_ERROR, "cannot prepare " + dir + ": " + e.getMessage(), e);
         }
-        SpawnRequest req = SpawnRequest.builder(cmd.argv()).logFile(log).umask(0007)
+        List<String> argv = cmd.argv();
+        if (incoming) {
+            argv = new java.util.ArrayList<>(argv);
+            argv.addAll(List.of("-incoming", "defer"));
+        }
+        SpawnRequest req = SpawnRequest.builder(argv).logFile(log).umask(0007)
                 .timeout(host.config().jobs().monitorTimeout()).build();
         SpawnedProcess sp = job.remote(() -> host.spawner().spawn(req));
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
@@ -147,6 +165,9 @@ public final class LifecycleOps {
             QmpMonitor mon = job.monitor(() -> QmpMonitor.connect(paths.monitorSocket(), listener(d, run), opts,
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
+            if (incoming) {
+                return;
+            }
             job.monitor(() -> mon.execute("cont"));
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
             run.status = run.status.withState(DomainState.RUNNING.name(), StateReason.BOOTED.name()).withJob(null);
@@ -165,6 +186,32 @@ public final class LifecycleOps {
     }
 
     // ---- stop ----
+
+    /**
+     * Stops QEMU at the end of an async job that ends the domain (a save): SIGTERM/SIGKILL with the
+     * lock dropped, then the domain is shut off with {@code reason}. Lock and async job held.
+     */
+    public void terminateFor(AsyncJob job, DomainObj d, StateReason reason, String detail) {
+        QemuRun run = d.privateData();
+        run.destroying = true;
+        boolean dead = job.remote(() -> terminate(run.pid, run.status == null ? -1 : run.status.startTicks(),
+                host.config().destroyGrace()));
+        if (!dead) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "QEMU (pid " + run.pid + ") did not die after SIGKILL");
+        }
+        stop(d, run, reason);
+        host.emit(d, Lifecycle.STOPPED, detail);
+    }
+
+    /** Kills QEMU and shuts the domain off with reason {@code failed} (a failed restore). Lock and a job held. */
+    public void failStart(DomainObj d, Job job) {
+        if (d.privateData() instanceof QemuRun run) {
+            run.destroying = true;
+            killAndWait(job, run);
+            stop(d, run, StateReason.FAILED);
+            host.emit(d, Lifecycle.STOPPED, "Failed");
+        }
+    }
 
     /** Stops QEMU by force: SIGTERM, then SIGKILL after the grace period. */
     public void destroy(DomainObj dom) {
@@ -329,7 +376,8 @@ public final class LifecycleOps {
         }
     }
 
-    static QmpMonitor monitor(QemuRun run) {
+    /** The connected monitor of {@code run}, or OPERATION_FAILED. */
+    public static QmpMonitor monitor(QemuRun run) {
         QmpMonitor mon = run.monitor;
         if (mon == null || !mon.isOpen()) {
             throw new VirtException(ErrorCode.OPERATION_FAILED, "QEMU monitor of pid " + run.pid + " is not connected");
@@ -337,13 +385,15 @@ public final class LifecycleOps {
         return mon;
     }
 
-    void setState(DomainObj d, QemuRun run, DomainState state, StateReason reason) {
+    /** Sets the domain state and writes it to the status file. Lock and job held. */
+    public void setState(DomainObj d, QemuRun run, DomainState state, StateReason reason) {
         d.setStatus(state, reason);
         run.status = run.status.withState(state.name(), reason.name());
         saveStatus(run);
     }
 
-    static void saveStatus(QemuRun run) {
+    /** Writes {@code run}'s status file. */
+    public static void saveStatus(QemuRun run) {
         try {
             run.status.write(run.statusFile);
         } catch (IOException e) {

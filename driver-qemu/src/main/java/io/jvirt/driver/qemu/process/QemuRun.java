@@ -45,6 +45,11 @@ public final class QemuRun {
         return status;
     }
 
+    /** Replaces the status (the caller writes it with {@link LifecycleOps#saveStatus}). */
+    public void setStatus(StatusFile status) {
+        this.status = status;
+    }
+
     /** Completed when this run has been stopped and cleaned up. */
     public CompletableFuture<Void> stoppedFuture() {
         return stopped;

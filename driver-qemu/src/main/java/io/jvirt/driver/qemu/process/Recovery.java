@@ -9,6 +9,7 @@ import io.jvirt.api.xml.DomainDef;
 import io.jvirt.api.xml.DomainXml;
 import io.jvirt.driver.qemu.QemuHost;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
+import io.jvirt.driver.qemu.save.SaveOps;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.job.Job;
 import io.jvirt.spi.job.JobKind;
@@ -34,6 +35,10 @@ import java.util.Map;
  *       an error: QEMU is killed, the domain is shut off with reason {@code failed}</td></tr>
  *   <tr><td>none (idle, or a suspend/resume/shutdown/reboot that was in flight)</td><td>the state is
  *       taken from QEMU ({@code query-status}): running or paused; a pending power-off completes on its own</td></tr>
+ *   <tr><td>{@code save}, phase {@code stopping}</td><td>the image was complete and renamed into place:
+ *       QEMU is stopped, the domain shut off with reason {@code saved}</td></tr>
+ *   <tr><td>{@code save}, any other phase</td><td>{@code migrate_cancel}, the partial image is removed, the guest
+ *       resumed if it ran before the save (running, reason {@code save canceled}), else left paused</td></tr>
  *   <tr><td>anything unknown</td><td>treated as none, with a warning in the log</td></tr>
  * </table>
  *
@@ -113,6 +118,10 @@ final class Recovery {
                 host.emit(d, Lifecycle.STOPPED, "Failed");
                 return;
             }
+            if (jobRec != null && "save".equals(jobRec.get("api"))) {
+                recoverSave(d, job, run, mon, jobRec);
+                return;
+            }
             if (jobRec != null) {
                 LOG.log(System.Logger.Level.WARNING, "domain ''{0}'': unknown interrupted job {1}; state taken from QEMU",
                         d.name(), jobRec);
@@ -123,6 +132,43 @@ final class Recovery {
                 ops.setState(d, run, DomainState.RUNNING, StateReason.UNPAUSED);
             } else if (!s.equals("running") && d.state() == DomainState.RUNNING) {
                 ops.setState(d, run, DomainState.PAUSED, s.equals("shutdown") ? StateReason.SHUTTING_DOWN : StateReason.UNKNOWN);
+            }
+        }
+    }
+
+    /**
+     * A save interrupted by the driver's end: in phase {@code stopping} the image is complete and
+     * QEMU is stopped (shut off, saved); before that the migration is cancelled, the partial image
+     * removed and the guest resumed if it ran before the save (running, save canceled).
+     */
+    private void recoverSave(DomainObj d, Job job, QemuRun run, QmpMonitor mon, Map<String, String> rec) {
+        if ("stopping".equals(rec.get("phase"))) {
+            LOG.log(System.Logger.Level.INFO, "domain ''{0}'': save had completed; stopping QEMU", d.name());
+            run.destroying = true;
+            ops.killAndWait(job, run);
+            ops.stop(d, run, StateReason.SAVED);
+            host.emit(d, Lifecycle.STOPPED, "Saved");
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "domain ''{0}'': save was interrupted; cancelling it", d.name());
+        job.monitor(() -> mon.execute("migrate_cancel"));
+        SaveOps.awaitIdle(d, mon, job::monitor);
+        boolean wasRunning = "true".equals(rec.get("wasRunning"));
+        if (wasRunning) {
+            job.monitor(() -> mon.execute("cont"));
+        }
+        run.status = run.status.withJob(null);
+        if (wasRunning) {
+            ops.setState(d, run, DomainState.RUNNING, StateReason.SAVE_CANCELED);
+        } else {
+            ops.setState(d, run, DomainState.PAUSED, StateReason.USER);
+        }
+        String partial = rec.get("file");
+        if (partial != null && Path.of(partial).getFileName().toString().endsWith(".part")) {
+            try {
+                Files.deleteIfExists(Path.of(partial));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove the partial save image " + partial + ": " + e.getMessage());
             }
         }
     }
