@@ -1,5 +1,6 @@
 package io.jvirt.driver.qemu.guest;
 
+import io.jvirt.api.DomainState;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.InterfaceAddresses;
 import io.jvirt.api.ShutdownMode;
@@ -30,7 +31,8 @@ import java.util.function.Function;
  * job: a silent or hostile agent cannot hold up the monitor), checks that the domain runs, and
  * talks to the agent with the domain lock dropped ({@link AgentJob#agent}). An agent that is not
  * connected, silent or gone fails with {@code AGENT_UNRESPONSIVE}; the domain and its monitor
- * stay usable meanwhile. A domain without an {@code org.qemu.guest_agent.0} channel fails with
+ * stay usable meanwhile. A paused guest's agent cannot run: its calls fail at once with
+ * {@code OPERATION_INVALID}. A domain without an {@code org.qemu.guest_agent.0} channel fails with
  * {@code CONFIG_UNSUPPORTED}.
  *
  * <p>File-system freeze and thaw are only ever sent to the guest over its agent channel.
@@ -155,7 +157,7 @@ public final class GuestOps {
 
     private boolean agentConnected(DomainObj dom) {
         try (var l = dom.locked()) {
-            return dom.isActive() && dom.privateData() instanceof QemuRun run && run.agent() != null
+            return dom.isActive() && dom.state() == DomainState.RUNNING && dom.privateData() instanceof QemuRun run && run.agent() != null
                     && run.agent().client().portState() == AgentClient.PortState.OPEN;
         }
     }
@@ -202,6 +204,11 @@ public final class GuestOps {
     private <T> T call(DomainObj dom, AgentJobKind kind, String api, AgentCall<T> fn) {
         try (var l = dom.locked(); AgentJob job = dom.jobs().beginAgent(kind, api)) {
             dom.requireActive();
+            if (dom.state() != DomainState.RUNNING) {
+                // a paused (or crashed) guest's agent cannot run: fail now rather than time out
+                throw VirtException.invalid("domain is not running (it is " + dom.state().name().toLowerCase(java.util.Locale.ROOT)
+                        + "): the guest agent cannot answer");
+            }
             QemuRun run = dom.privateData();
             DomainAgent agent = run.agent();
             if (agent == null) {

@@ -106,6 +106,21 @@ class QemuGuestAgentTest {
     }
 
     @Test
+    void aPausedGuestsAgentCallsFailAtOnce() {
+        shared.suspend();
+        try {
+            long t0 = System.nanoTime();
+            VirtException e = assertThrows(VirtException.class, () -> shared.agentCommand(PING, Duration.ofSeconds(5)));
+            assertEquals(ErrorCode.OPERATION_INVALID, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("not running"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "must fail at once");
+        } finally {
+            shared.resume();
+        }
+        assertEquals("{\"return\":{}}", shared.agentCommand(PING, null), "the agent answers after resume");
+    }
+
+    @Test
     void aDomainWithoutAnAgentChannelFailsClearly() throws Throwable {
         Domain d = conn.createDomain(Embed.tinyXml("qa-noagent"));
         try {
