@@ -62,6 +62,14 @@ public final class QemuTck {
         throw new AssertionError("the guest agent of " + d.name() + " still answers after kill -STOP");
     }
 
+    /**
+     * A firmware-only guest (64 MiB, no OS): cheap, for suites that never need the guest's
+     * cooperation (FeatureSuite keeps one running domain per feature call alive at once).
+     */
+    static String firmwareXml(String name) {
+        return io.jvirt.driver.qemu.testutil.Embed.tinyXml(name);
+    }
+
     public static String domainXml(String name) {
         Path g = guestDir();
         return """
