@@ -361,11 +361,16 @@ public final class SaveOps {
                 return d;
             } catch (RuntimeException e) {
                 job.fail(e.getMessage());
-                if (d.privateData() instanceof QemuRun) {
-                    try (Job nested = job.beginNested()) {
-                        host.lifecycle().failStart(d, nested);
-                    } catch (RuntimeException e2) {
-                        e.addSuppressed(e2);
+                if (d.privateData() instanceof QemuRun run) {
+                    if (job.isCancelled()) {
+                        // QEMU exited (the monitor's end is being handled) or a destroy runs: let it finish
+                        awaitStopped(d, run);
+                    } else {
+                        try (Job nested = job.beginNested()) {
+                            host.lifecycle().failStart(d, nested);
+                        } catch (RuntimeException e2) {
+                            e.addSuppressed(e2);
+                        }
                     }
                 }
                 if (added.added() && !d.isActive() && !d.isRemoved() && !d.isPersistent()) {
@@ -383,6 +388,21 @@ public final class SaveOps {
             }
         } finally {
             closeQuietly(in[0]);
+        }
+    }
+
+    /** Waits (lock dropped, bounded 10 s) until whoever stops {@code run} has finished. Lock held once. */
+    private static void awaitStopped(DomainObj d, QemuRun run) {
+        d.unlock();
+        try {
+            run.stoppedFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException te) {
+            LOG.log(System.Logger.Level.WARNING, "domain ''{0}'': stop after a failed restore did not finish: {1}",
+                    d.name(), te.toString());
+        } finally {
+            d.lock();
         }
     }
 
