@@ -14,7 +14,10 @@ import io.jvirt.driver.qemu.caps.HostCapabilities;
 import io.jvirt.driver.qemu.caps.KvmStatus;
 import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.driver.qemu.internal.AtomicFiles;
+import io.jvirt.driver.qemu.lock.QemuLocks;
 import io.jvirt.driver.qemu.process.LifecycleOps;
+import io.jvirt.driver.qemu.security.QemuSecurity;
+import io.jvirt.spi.lock.ConfFile;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.event.EventSink;
@@ -54,6 +57,9 @@ public final class QemuHost implements AutoCloseable {
     private final DomainObjList domains = new DomainObjList();
     private final CopyOnWriteArrayList<EventSink> sinks = new CopyOnWriteArrayList<>();
     private final LifecycleOps lifecycle;
+    private final QemuLocks locks;
+    private final QemuSecurity security;
+    private final boolean imageLocking;
 
     @Inject
     QemuHost(QemuConfig config, CapsCache caps, Spawner spawner, KvmStatus kvm) {
@@ -70,6 +76,12 @@ public final class QemuHost implements AutoCloseable {
         } catch (IOException e) {
             throw new VirtException(ErrorCode.NO_CONNECT, "cannot create the QEMU driver's directories: " + e.getMessage(), e);
         }
+        // qemu.conf lives beside the definitions directory (for an embed root: ROOT/qemu.conf)
+        Path confDir = config.paths().configDir().getParent();
+        ConfFile qemuConf = ConfFile.read(confDir.resolve("qemu.conf"));
+        this.imageLocking = qemuConf.getBoolean("image_locking", true);
+        this.security = QemuSecurity.open(qemuConf, config.paths().configDir().resolve("dac"));
+        this.locks = QemuLocks.open(confDir, qemuConf, config.uri());
         loadDefinitions();
         lifecycle.reconnectAll();
     }
@@ -92,6 +104,21 @@ public final class QemuHost implements AutoCloseable {
 
     public LifecycleOps lifecycle() {
         return lifecycle;
+    }
+
+    /** The lock manager ({@code lock_manager} in {@code qemu.conf}; {@code nop} by default). */
+    public QemuLocks locks() {
+        return locks;
+    }
+
+    /** The DAC security driver ({@code user}/{@code group} in {@code qemu.conf}). */
+    public QemuSecurity security() {
+        return security;
+    }
+
+    /** Whether QEMU takes its own image locks ({@code image_locking} in {@code qemu.conf}, default 1). */
+    public boolean imageLocking() {
+        return imageLocking;
     }
 
     /** The probed capabilities of {@code binary} (cached on disk). */
@@ -271,5 +298,6 @@ public final class QemuHost implements AutoCloseable {
     @Override
     public void close() {
         lifecycle.detachAll();
+        locks.close();
     }
 }
