@@ -79,7 +79,7 @@ public final class DomainLock implements AutoCloseable {
         return new PreExecHook() {
             @Override
             public String name() {
-                return manager.name();
+                return "lock manager " + manager.name();
             }
 
             @Override
