@@ -35,6 +35,13 @@ final class Commands {
                 new InfoCommands.AutostartCmd(),
                 new JobCommands.DomjobinfoCmd(),
                 new JobCommands.DomjobabortCmd(),
+                new AgentCommands.QemuAgentCommandCmd(),
+                new AgentCommands.DomtimeCmd(),
+                new AgentCommands.DomfsfreezeCmd(),
+                new AgentCommands.DomfsthawCmd(),
+                new AgentCommands.DomifaddrCmd(),
+                new AgentCommands.GuestinfoCmd(),
+                new AgentCommands.SetUserPasswordCmd(),
                 new EventCommand());
     }
 }

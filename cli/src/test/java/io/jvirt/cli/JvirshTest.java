@@ -484,7 +484,8 @@ class JvirshTest {
         assertEquals(0, r.status(), r.toString());
         for (String cmd : List.of("uri", "version", "capabilities", "list", "define", "undefine", "create", "start",
                 "shutdown", "destroy", "reboot", "suspend", "resume", "dominfo", "domstate", "dumpxml", "domid",
-                "domuuid", "domname", "domjobinfo", "domjobabort", "autostart", "event", "help")) {
+                "domuuid", "domname", "domjobinfo", "domjobabort", "autostart", "event", "qemu-agent-command", "domtime",
+                "domfsfreeze", "domfsthaw", "domifaddr", "guestinfo", "set-user-password", "help")) {
             assertTrue(r.out().contains("\n  " + cmd + " "), cmd + " missing from:\n" + r.out());
         }
         Cli.Result list = Cli.run("help", "list");

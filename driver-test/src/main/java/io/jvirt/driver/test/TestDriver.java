@@ -7,12 +7,17 @@ import io.jvirt.api.DomainInfo;
 import io.jvirt.api.DomainState;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.Feature;
+import io.jvirt.api.InterfaceAddresses;
 import io.jvirt.api.JobInfo;
 import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.StateReason;
 import io.jvirt.api.Version;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
+import io.jvirt.driver.test.agent.AgentMode;
+import io.jvirt.driver.test.agent.FakeGuestAgent;
+import io.jvirt.driver.test.agent.TestAgents;
+import io.jvirt.driver.test.agent.TestDriverControl;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.HypervisorDriver;
@@ -30,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -43,12 +49,17 @@ import java.util.function.Function;
  * <p>Every state change runs through {@link #withJob}, the one place where the domain's normal job
  * is taken (docs/job-model.md); the body then runs under the short domain lock and never waits:
  * nothing here does I/O.
+ *
+ * <p>Each running domain has a fake guest agent ({@link TestAgents}): agent calls take an agent
+ * job, never a normal job, and wait on the agent with the domain lock dropped.
  */
 final class TestDriver implements HypervisorDriver {
+    private static final System.Logger LOG = System.getLogger(TestDriver.class.getName());
+
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
             EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
-                    Feature.SAVE);
+                    Feature.SAVE, Feature.AGENT);
 
     /**
      * Settings from the URI's query.
@@ -56,9 +67,10 @@ final class TestDriver implements HypervisorDriver {
      * @param saveDelay how long {@code save} takes (query {@code saveDelayMs}; 0 = at once): a long
      *                  async job that queries, abort and destroy can meet
      * @param jobs      the job settings (query {@code jobWaitMs} sets the wait timeout)
+     * @param agent     how the guest agents behave (query {@code agent=on|silent|none})
      */
-    record Options(Duration saveDelay, JobConfig jobs) {
-        static final Options DEFAULTS = new Options(Duration.ZERO, JobConfig.DEFAULTS);
+    record Options(Duration saveDelay, JobConfig jobs, AgentMode agent) {
+        static final Options DEFAULTS = new Options(Duration.ZERO, JobConfig.DEFAULTS, AgentMode.ON);
     }
 
     private final String uri;
@@ -67,6 +79,9 @@ final class TestDriver implements HypervisorDriver {
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Capabilities capabilities;
     private final Options options;
+    private final TestAgents agents;
+    /** True while the constructor boots the node's initial domains (no agent events then). */
+    private boolean loading = true;
 
     TestDriver(String uri, TestNode node, EventSink events) {
         this(uri, node, events, Options.DEFAULTS);
@@ -76,6 +91,7 @@ final class TestDriver implements HypervisorDriver {
         this.uri = uri;
         this.options = Objects.requireNonNull(options, "options");
         this.events = Objects.requireNonNull(events, "events");
+        this.agents = new TestAgents(options.agent(), events, domains, this::guestPowerOff);
         this.capabilities = new Capabilities(node.host(),
                 List.of(new Capabilities.Guest("hvm", "x86_64", "", List.of("pc", "q35"), List.of("test")),
                         new Capabilities.Guest("hvm", "i686", "", List.of("pc"), List.of("test"))),
@@ -98,6 +114,7 @@ final class TestDriver implements HypervisorDriver {
                 }
             }
         }
+        loading = false;
     }
 
     @Override
@@ -258,6 +275,10 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            agents.shutdown(dom, false);
+            return;
+        }
         withJob(dom, JobKind.MODIFY, "shutdown", d -> {
             d.requireActive();
             stop(d, StateReason.SHUTDOWN);
@@ -276,6 +297,10 @@ final class TestDriver implements HypervisorDriver {
 
     @Override
     public void reboot(DomainObj dom, ShutdownMode mode) {
+        if (mode == ShutdownMode.AGENT) {
+            agents.shutdown(dom, true);
+            return;
+        }
         withJob(dom, JobKind.MODIFY, "reboot", d -> {
             d.requireActive();
             if ("destroy".equals(d.def().onReboot())) {
@@ -284,6 +309,7 @@ final class TestDriver implements HypervisorDriver {
                 emit(d, Lifecycle.STOPPED, "Shutdown");
             } else {
                 d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+                agents.reset(d);
             }
         });
     }
@@ -411,6 +437,79 @@ final class TestDriver implements HypervisorDriver {
         });
     }
 
+    // ---- guest agent: see TestAgents ----
+
+    @Override
+    public String agentCommand(DomainObj dom, String json, Duration timeout) {
+        return agents.agentCommand(dom, json, timeout);
+    }
+
+    @Override
+    public Instant guestTime(DomainObj dom) {
+        return agents.time(dom);
+    }
+
+    @Override
+    public void setGuestTime(DomainObj dom, Instant time) {
+        agents.setTime(dom, time);
+    }
+
+    @Override
+    public int fsFreeze(DomainObj dom, List<String> mountpoints) {
+        return agents.fsFreeze(dom, mountpoints);
+    }
+
+    @Override
+    public int fsThaw(DomainObj dom, List<String> mountpoints) {
+        return agents.fsThaw(dom, mountpoints);
+    }
+
+    @Override
+    public List<InterfaceAddresses> interfaceAddresses(DomainObj dom, InterfaceAddresses.Source source) {
+        return agents.interfaceAddresses(dom, source);
+    }
+
+    @Override
+    public Map<String, String> guestInfo(DomainObj dom) {
+        return agents.guestInfo(dom);
+    }
+
+    @Override
+    public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
+        agents.setUserPassword(dom, user, password, encrypted);
+    }
+
+    /** The guest acts on guest-shutdown: under a normal job it stops (reason shutdown) or resets. */
+    private void guestPowerOff(DomainObj dom, FakeGuestAgent agent, boolean reboot) {
+        try {
+            withJob(dom, JobKind.MODIFY, reboot ? "guest reboot" : "guest shutdown", d -> {
+                if (!d.isActive() || !agents.isCurrent(d, agent)) {
+                    return; // stopped or reset meanwhile
+                }
+                if (reboot && !"destroy".equals(d.def().onReboot())) {
+                    d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
+                    agents.reset(d);
+                } else {
+                    stop(d, StateReason.SHUTDOWN);
+                    emit(d, Lifecycle.STOPPED, "Shutdown");
+                }
+            });
+        } catch (VirtException e) {
+            if (!lostRace(e, dom)) {
+                LOG.log(System.Logger.Level.WARNING, "test guest " + dom.name() + " could not power off: "
+                        + e.getMessage());
+            }
+        } finally {
+            agent.disconnect();
+        }
+    }
+
+    /** {@link TestDriverControl} (test-only controls of the fake guest agents) or the default. */
+    @Override
+    public <T> T unwrap(Class<T> type) {
+        return type == TestDriverControl.class ? type.cast(agents) : HypervisorDriver.super.unwrap(type);
+    }
+
     @Override
     public void close() {
         // nothing is held: the host lives in memory and goes with this instance
@@ -430,12 +529,14 @@ final class TestDriver implements HypervisorDriver {
         domains.setId(d, nextId.getAndIncrement());
         d.setStatus(DomainState.RUNNING, reason);
         d.setPrivateData(new RunData(System.nanoTime()));
+        agents.started(d, loading);
     }
 
     private void stop(DomainObj d, StateReason reason) {
         domains.setId(d, -1);
         d.setStatus(DomainState.SHUTOFF, reason);
         d.setPrivateData(null);
+        agents.stopped(d);
         if (d.persistentDef() != null) {
             d.setDef(d.persistentDef());
             d.setPersistentDef(null);

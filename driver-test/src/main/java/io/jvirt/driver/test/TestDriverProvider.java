@@ -3,6 +3,7 @@ package io.jvirt.driver.test;
 import com.google.auto.service.AutoService;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
+import io.jvirt.driver.test.agent.AgentMode;
 import io.jvirt.spi.DriverContext;
 import io.jvirt.spi.DriverProvider;
 import io.jvirt.spi.HypervisorDriver;
@@ -18,7 +19,10 @@ import java.time.Duration;
  * with the predefined domain {@code test}) and {@code test:///ABSOLUTE/PATH.xml} (a host loaded
  * from a node description, see {@link TestNode}). Each open gives an independent host. Query
  * parameters: {@code saveDelayMs=N} makes {@code save} a long async job of N ms (for the TCK's job
- * model suite), {@code jobWaitMs=N} sets how long callers wait for a job (default 30 s).
+ * model suite), {@code jobWaitMs=N} sets how long callers wait for a job (default 30 s),
+ * {@code agent=on|silent|none} how the domains' guest agents behave ({@link AgentMode}, default
+ * {@code on}; per domain, {@link io.jvirt.driver.test.agent.TestDriverControl} — reached with
+ * {@code connection.unwrap} — changes it).
  */
 @AutoService(DriverProvider.class)
 public final class TestDriverProvider implements DriverProvider {
@@ -81,7 +85,15 @@ public final class TestDriverProvider implements DriverProvider {
             }
             jobs = jobs.withWaitTimeout(Duration.ofMillis(wait));
         }
-        return new TestDriver.Options(Duration.ofMillis(saveDelay), jobs);
+        AgentMode agent = AgentMode.ON;
+        if (uri.param("agent").isPresent()) {
+            try {
+                agent = AgentMode.parse(uri.param("agent").get());
+            } catch (VirtException e) {
+                throw new VirtException(ErrorCode.NO_CONNECT, "test driver URI '" + uri + "': " + e.getMessage(), e);
+            }
+        }
+        return new TestDriver.Options(Duration.ofMillis(saveDelay), jobs, agent);
     }
 
     private static long millis(VirtUri uri, String name, long dflt) {
