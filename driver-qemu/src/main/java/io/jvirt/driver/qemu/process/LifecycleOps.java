@@ -182,6 +182,7 @@ public final class LifecycleOps {
         } catch (RuntimeException e) {
             if (d.privateData() == run) {
                 killAndWait(job, run);
+                releaseLocks(job, run);
                 stop(d, run, StateReason.FAILED);
                 host.emit(d, Lifecycle.STOPPED, "Failed");
             }
@@ -199,6 +200,7 @@ public final class LifecycleOps {
             QemuRun run = dom.privateData();
             run.destroying = true;
             killAndWait(job, run);
+            releaseLocks(job, run);
             stop(dom, run, StateReason.DESTROYED);
             host.emit(dom, Lifecycle.STOPPED, "Destroyed");
         }
@@ -385,7 +387,12 @@ public final class LifecycleOps {
         }
     }
 
-    /** Releases the domain's locks after its vCPUs stopped; the state to keep, or null. Lock and job held. */
+    /**
+     * Releases the domain's locks after its vCPUs stopped; the state to keep, or null. Lock and job held.
+     * Also called once QEMU is dead (destroy, crash, failed start): the lock service would free the
+     * owner's locks when it notices the process's connection close, but that is asynchronous; an
+     * explicit release makes them free when the call returns.
+     */
     private static String releaseLocks(Job job, QemuRun run) {
         DomainLock lock = run.lock;
         return lock == null ? null : job.remote(lock::releaseQuietly);
@@ -471,6 +478,7 @@ public final class LifecycleOps {
                 return; // destroy or start handled it
             }
             killAndWait(job, run);
+            releaseLocks(job, run);
             boolean shutdown = run.shutdownSeen;
             stop(d, run, shutdown ? StateReason.SHUTDOWN : StateReason.CRASHED);
             host.emit(d, Lifecycle.STOPPED, shutdown ? "Shutdown" : "Crashed");

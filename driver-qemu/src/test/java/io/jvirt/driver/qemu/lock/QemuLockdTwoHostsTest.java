@@ -74,10 +74,14 @@ class QemuLockdTwoHostsTest {
     }
 
     private Path host(String name, Path lockspace) throws Exception {
+        return host(name, lockspace, "");
+    }
+
+    private Path host(String name, Path lockspace, String extra) throws Exception {
         Path root = Files.createDirectories(tmp.resolve(name));
         Files.writeString(root.resolve("qemu.conf"), "lock_manager = \"lockd\"\nimage_locking = 0\n");
         Files.writeString(root.resolve("qemu-lockd.conf"), "socket = \"" + daemon.socket + "\"\nfile_lockspace_dir = \""
-                + lockspace + "\"\n");
+                + lockspace + "\"\n" + extra);
         return root;
     }
 
@@ -122,6 +126,18 @@ class QemuLockdTwoHostsTest {
         }
     }
 
+    /** Shut off, or (transient) already gone from the list. */
+    static boolean stopped(Domain d) {
+        try {
+            return d.state().state() == DomainState.SHUTOFF;
+        } catch (VirtException e) {
+            if (e.code() == ErrorCode.NO_DOMAIN) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
     private void assertBusy(Connection b, String xml, Path lockedDisk) {
         VirtException e = assertThrows(VirtException.class, () -> b.createDomain(xml));
         assertEquals(ErrorCode.RESOURCE_BUSY, e.code(), e.getMessage());
@@ -158,7 +174,7 @@ class QemuLockdTwoHostsTest {
             // B's QEMU killed -9: the daemon sees its connection close, A can start
             long pid = Embed.pids(rootB).getFirst();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-            await("B's guest to be seen crashed", 10_000, () -> vb2.state().state() == DomainState.SHUTOFF);
+            await("B's guest to be seen crashed", 10_000, () -> stopped(vb2));
             Domain va2 = a.createDomain(xml("va", disk, null, null));
             assertEquals(DomainState.RUNNING, va2.state().state());
             va2.destroy();
@@ -196,11 +212,33 @@ class QemuLockdTwoHostsTest {
     }
 
     @Test
+    void readonlyDisksTakeSharedLocksWhenConfigured() throws Exception {
+        Path lockspace = tmp.resolve("lockspace");
+        Path rootC = host("c", lockspace, "readonly_disks = \"shared\"\n");
+        Path rootD = host("d", lockspace, "readonly_disks = \"shared\"\n");
+        try (Connection c = Virt.open(Embed.uri(rootC)); Connection dConn = Virt.open(Embed.uri(rootD))) {
+            Domain vc = c.createDomain(xml("vc", null, null, iso));
+            // another reader is fine, a writer is refused
+            Domain vd = dConn.createDomain(xml("vd", null, null, iso));
+            vd.destroy();
+            VirtException e = assertThrows(VirtException.class, () -> dConn.createDomain(xml("vw", iso, null, null)));
+            assertEquals(ErrorCode.RESOURCE_BUSY, e.code(), e.getMessage());
+            assertTrue(qemusOf(rootD).isEmpty());
+            vc.destroy();
+        } finally {
+            Embed.killAll(rootC);
+            Embed.killAll(rootD);
+        }
+    }
+
+    @Test
     void daemonDownRefusesStart() throws Exception {
         daemon.close();
         try (Connection a = Virt.open(Embed.uri(rootA))) {
             VirtException e = assertThrows(VirtException.class, () -> a.createDomain(xml("va", disk, null, null)));
+            System.out.println("daemon down: " + e.code() + ": " + e.getMessage());
             assertTrue(e.getMessage().contains("cannot start domain 'va'"), e.getMessage());
+            assertTrue(e.getMessage().contains("lock manager lockd"), e.getMessage());
             assertTrue(e.getMessage().contains(daemon.socket.toString()), e.getMessage());
             assertTrue(qemusOf(rootA).isEmpty());
         }
