@@ -181,6 +181,7 @@ public final class LifecycleOps {
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
             if (d.privateData() == run) {
+                run.destroying = true;
                 killAndWait(job, run);
                 releaseLocks(job, run);
                 stop(d, run, StateReason.FAILED);
@@ -473,6 +474,9 @@ public final class LifecycleOps {
 
     /** The monitor ended unasked: QEMU exited (shutdown) or died (crashed). */
     private void handleEof(DomainObj d, QemuRun run, Throwable error) {
+        if (run.destroying) {
+            return; // destroy (or a failed start) stops the domain itself
+        }
         try (var l = d.locked(); Job job = d.jobs().begin(JobKind.DESTROY, "monitorEOF")) {
             if (d.privateData() != run) {
                 return; // destroy or start handled it
@@ -483,6 +487,9 @@ public final class LifecycleOps {
             stop(d, run, shutdown ? StateReason.SHUTDOWN : StateReason.CRASHED);
             host.emit(d, Lifecycle.STOPPED, shutdown ? "Shutdown" : "Crashed");
         } catch (VirtException e) {
+            if (d.isRemoved() || d.privateData() != run) {
+                return; // stopped and undefined by someone else meanwhile
+            }
             LOG.log(System.Logger.Level.WARNING, "stop processing of " + d.name() + " failed: " + e.getMessage());
         }
     }

@@ -134,6 +134,7 @@ class QemuLifecycleTest {
     @Test
     void killDuringAMonitorCommandFailsTheCallerWithinASecond() throws Exception {
         try (Connection c = Virt.open(Embed.uri(root))) {
+            long readersBefore = qmpThreads();
             Domain d = c.defineDomain(Embed.tinyXml("busy"));
             d.start();
             long pid = pid(root);
@@ -160,7 +161,15 @@ class QemuLifecycleTest {
             t.join(1000);
             await("shut off", 1000, () -> !d.isActive());
             assertEquals(StateReason.CRASHED, d.state().reason());
+            await("monitor threads gone", 2000, () -> qmpThreads() == readersBefore);
         }
+    }
+
+    /** Live QMP reader and event threads. */
+    private static long qmpThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("qmp-") && !t.getName().equals("qmp-timeouts"))
+                .count();
     }
 
     @Test
@@ -184,6 +193,43 @@ class QemuLifecycleTest {
             assertTrue(e.getMessage().contains("machine type 'virt'"), e.getMessage());
             assertThrows(VirtException.class, () -> c.lookupDomainByName("m"), "nothing left behind");
             assertTrue(c.capabilities().guests().get(0).domainTypes().contains("qemu"));
+        }
+    }
+
+    @Test
+    void qemuRefusingToStartGivesItsOwnErrorAndLeavesNothingBehind() throws Exception {
+        try (Connection c = Virt.open(Embed.uri(root))) {
+            Domain d = c.defineDomain(Embed.tinyXml("nodisk").replace("</features>", """
+                    </features>
+                    <devices>
+                      <disk type='file' device='disk'>
+                        <driver name='qemu' type='raw'/>
+                        <source file='/nonexistent/disk.img'/>
+                        <target dev='vda' bus='virtio'/>
+                      </disk>
+                    </devices>"""));
+            VirtException e = assertThrows(VirtException.class, d::start);
+            assertTrue(e.getMessage().contains("cannot start domain 'nodisk'"), e.getMessage());
+            assertTrue(e.getMessage().contains("/nonexistent/disk.img"), "QEMU's own words: " + e.getMessage());
+            assertEquals(DomainState.SHUTOFF, d.state().state());
+            assertEquals(StateReason.FAILED, d.state().reason());
+            assertTrue(Embed.pids(root).isEmpty());
+            try (var s = Files.list(root.resolve("run"))) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("d")), "run directory left behind");
+            }
+            d.undefine();
+        }
+    }
+
+    @Test
+    void aGarbageStatusFileDoesNotStopTheHostFromOpening() throws Exception {
+        Files.createDirectories(root.resolve("run"));
+        Files.writeString(root.resolve("run/broken.status.json"), "{not json");
+        try (Connection c = Virt.open(Embed.uri(root))) {
+            assertTrue(c.listDomains().isEmpty());
+            Domain d = c.createDomain(Embed.tinyXml("fine"));
+            assertTrue(d.isActive());
+            d.destroy();
         }
     }
 }

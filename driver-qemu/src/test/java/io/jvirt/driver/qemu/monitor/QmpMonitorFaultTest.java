@@ -276,4 +276,25 @@ class QmpMonitorFaultTest {
             assertEquals(java.util.List.of("E:1", "E:2", "E:3"), names);
         }
     }
+
+    @Test
+    void aSecondGreetingIsRenegotiatedNotFatal() throws Exception {
+        try (FakeQmpPeer peer = FakeQmpPeer.start(sock(), (in, out) -> {
+            send(out, FakeQmpPeer.GREETING);
+            String caps = in.readLine();
+            send(out, FakeQmpPeer.GREETING); // QEMU replaying "opened" for an early client
+            send(out, "{\"return\": {}, \"id\": " + idOf(caps) + "}\n");
+            String again = in.readLine();
+            if (!again.contains("qmp_capabilities")) {
+                throw new AssertionError("expected renegotiation, got " + again);
+            }
+            send(out, "{\"return\": {}, \"id\": " + idOf(again) + "}\n");
+            String q = in.readLine();
+            send(out, "{\"return\": {\"status\": \"running\"}, \"id\": " + idOf(q) + "}\n");
+            Thread.sleep(5000);
+        }); QmpMonitor mon = connect(QmpListener.ignoring())) {
+            assertEquals("running", mon.execute("query-status").path("status").asText());
+            assertTrue(mon.isOpen());
+        }
+    }
 }

@@ -25,6 +25,14 @@ final class QemuTck {
                 + "(or set JVIRT_TEST_GUEST_DIR)");
     }
 
+    /**
+     * A firmware-only guest (64 MiB, no OS): cheap, for suites that never need the guest's
+     * cooperation (FeatureSuite keeps one running domain per feature call alive at once).
+     */
+    static String firmwareXml(String name) {
+        return io.jvirt.driver.qemu.testutil.Embed.tinyXml(name);
+    }
+
     static String domainXml(String name) {
         Path g = guestDir();
         return """

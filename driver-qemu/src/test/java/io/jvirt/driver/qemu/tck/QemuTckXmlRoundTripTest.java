@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-/** The TCK's XmlRoundTripSuite against qemu:///embed with real TCG guests. */
+/** The TCK's XmlRoundTripSuite against qemu:///embed with firmware-only TCG guests. */
 class QemuTckXmlRoundTripTest extends XmlRoundTripSuite {
     @TempDir
     static Path root;
@@ -26,6 +26,6 @@ class QemuTckXmlRoundTripTest extends XmlRoundTripSuite {
 
     @Override
     protected String domainXml(String name) {
-        return QemuTck.domainXml(name);
+        return QemuTck.firmwareXml(name);
     }
 }
