@@ -149,6 +149,7 @@ public final class LifecycleOps {
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
         run.lock = lock;
         run.labelled = labels;
+        run.agent = host.agentFor(d, cmd.liveDef(), cmd.agentSocket());
         if (d.isPersistent() && d.persistentDef() == null) {
             d.setPersistentDef(def);
         }
@@ -244,6 +245,9 @@ public final class LifecycleOps {
         }
         host.security().restore(run.labelled);
         run.labelled = List.of();
+        if (run.agent != null) {
+            run.agent.close();
+        }
         try {
             Files.deleteIfExists(run.statusFile);
             if (Files.isDirectory(run.dir)) {
@@ -440,6 +444,9 @@ public final class LifecycleOps {
     }
 
     private void handleEvent(DomainObj d, QemuRun run, QmpEvent ev) {
+        if (run.agent != null) {
+            run.agent.onMonitorEvent(ev.name(), ev.data());
+        }
         switch (ev.name()) {
             case "SHUTDOWN" -> run.shutdownSeen = true; // QEMU exits next; the end of the monitor stops the domain
             case "STOP", "RESUME", "GUEST_PANICKED" -> {
@@ -506,6 +513,9 @@ public final class LifecycleOps {
         for (DomainObj d : host.domains().list(x -> true)) {
             if (d.privateData() instanceof QemuRun run && run.monitor != null) {
                 run.monitor.close();
+            }
+            if (d.privateData() instanceof QemuRun run && run.agent != null) {
+                run.agent.detach();
             }
         }
     }
