@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.ProvisionException;
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
 import io.jvirt.driver.qemu.caps.CapsCache;
@@ -69,7 +70,16 @@ public final class QemuDriverProvider implements DriverProvider {
                         JobConfig.DEFAULTS, Duration.ofMillis(Long.getLong("jvirt.qemu.destroyGraceMillis", 3000)),
                         Duration.ofSeconds(Long.getLong("jvirt.qemu.shutdownTimeoutSeconds", 60)));
                 Injector injector = Guice.createInjector(new Module(config));
-                s = new Shared(injector.getInstance(QemuHost.class), new int[1]);
+                QemuHost created;
+                try {
+                    created = injector.getInstance(QemuHost.class);
+                } catch (ProvisionException e) {
+                    if (e.getCause() instanceof VirtException v) {
+                        throw v; // e.g. a bad qemu.conf or lock manager: the caller sees our error, not Guice's wrapper
+                    }
+                    throw e;
+                }
+                s = new Shared(created, new int[1]);
                 HOSTS.put(key, s);
             }
             s.refs[0]++;

@@ -15,9 +15,12 @@ import io.jvirt.driver.qemu.caps.HostCapabilities;
 import io.jvirt.driver.qemu.caps.KvmStatus;
 import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.driver.qemu.internal.AtomicFiles;
+import io.jvirt.driver.qemu.lock.QemuLocks;
 import io.jvirt.driver.qemu.guest.GuestOps;
 import io.jvirt.driver.qemu.process.LifecycleOps;
 import io.jvirt.driver.qemu.save.SaveOps;
+import io.jvirt.driver.qemu.security.QemuSecurity;
+import io.jvirt.spi.lock.ConfFile;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.event.EventSink;
@@ -57,6 +60,9 @@ public final class QemuHost implements AutoCloseable {
     private final DomainObjList domains = new DomainObjList();
     private final CopyOnWriteArrayList<EventSink> sinks = new CopyOnWriteArrayList<>();
     private final LifecycleOps lifecycle;
+    private final QemuLocks locks;
+    private final QemuSecurity security;
+    private final boolean imageLocking;
     private final GuestOps guest;
     private final SaveOps save = new SaveOps(this);
 
@@ -76,6 +82,12 @@ public final class QemuHost implements AutoCloseable {
         } catch (IOException e) {
             throw new VirtException(ErrorCode.NO_CONNECT, "cannot create the QEMU driver's directories: " + e.getMessage(), e);
         }
+        // qemu.conf lives beside the definitions directory (for an embed root: ROOT/qemu.conf)
+        Path confDir = config.paths().configDir().getParent();
+        ConfFile qemuConf = ConfFile.read(confDir.resolve("qemu.conf"));
+        this.imageLocking = qemuConf.getBoolean("image_locking", true);
+        this.security = QemuSecurity.open(qemuConf, config.paths().configDir().resolve("dac"));
+        this.locks = QemuLocks.open(confDir, qemuConf, config.uri());
         loadDefinitions();
         lifecycle.reconnectAll();
     }
@@ -98,6 +110,21 @@ public final class QemuHost implements AutoCloseable {
 
     public LifecycleOps lifecycle() {
         return lifecycle;
+    }
+
+    /** The lock manager ({@code lock_manager} in {@code qemu.conf}; {@code nop} by default). */
+    public QemuLocks locks() {
+        return locks;
+    }
+
+    /** The DAC security driver ({@code user}/{@code group} in {@code qemu.conf}). */
+    public QemuSecurity security() {
+        return security;
+    }
+
+    /** Whether QEMU takes its own image locks ({@code image_locking} in {@code qemu.conf}, default 1). */
+    public boolean imageLocking() {
+        return imageLocking;
     }
 
     /** Save and restore (the SAVE and RESTORE async jobs). */
@@ -307,5 +334,6 @@ public final class QemuHost implements AutoCloseable {
     @Override
     public void close() {
         lifecycle.detachAll();
+        locks.close();
     }
 }

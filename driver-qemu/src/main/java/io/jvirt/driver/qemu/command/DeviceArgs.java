@@ -30,10 +30,13 @@ final class DeviceArgs {
     private boolean balloonSeen;
     private final Set<String> controllers = new LinkedHashSet<>();
 
-    DeviceArgs(QemuCommandBuilder.Args a, boolean q35, QemuCaps caps) {
+    private final boolean imageLocking;
+
+    DeviceArgs(QemuCommandBuilder.Args a, boolean q35, QemuCaps caps, boolean imageLocking) {
         this.a = a;
         this.q35 = q35;
         this.caps = caps;
+        this.imageLocking = imageLocking;
     }
 
     /** Emits every controller the devices need (explicit ones and implied ones) before any device. */
@@ -170,6 +173,9 @@ final class DeviceArgs {
             ObjectNode storage = f.objectNode().put("driver", driver).put("filename", d.source())
                     .put("node-name", "jv-disk" + i + "-storage").put("auto-read-only", true).put("discard", "unmap");
             storage.set("cache", cacheNode.deepCopy());
+            if (!imageLocking) {
+                storage.put("locking", "off");
+            }
             ObjectNode fmt = f.objectNode().put("node-name", formatNode).put("read-only", readonly)
                     .put("driver", format).put("file", "jv-disk" + i + "-storage");
             fmt.set("cache", cacheNode);

@@ -70,7 +70,7 @@ public final class QemuCommandBuilder {
         os(def, a);
         List<Device> live = new ArrayList<>();
         Path agentSocket = null;
-        DeviceArgs devices = new DeviceArgs(a, q35, caps);
+        DeviceArgs devices = new DeviceArgs(a, q35, caps, options.imageLocking());
         devices.controllers(def);
         boolean graphics = false;
         for (Device d : def.devices()) {

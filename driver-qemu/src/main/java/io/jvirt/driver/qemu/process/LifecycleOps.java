@@ -13,9 +13,11 @@ import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.driver.qemu.command.CommandPaths;
 import io.jvirt.driver.qemu.command.QemuCommand;
 import io.jvirt.driver.qemu.command.QemuCommandBuilder;
+import io.jvirt.driver.qemu.lock.DomainLock;
 import io.jvirt.driver.qemu.monitor.QmpEvent;
 import io.jvirt.driver.qemu.monitor.QmpListener;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
+import io.jvirt.driver.qemu.security.QemuSecurity;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.job.AsyncJob;
@@ -128,7 +130,8 @@ public final class LifecycleOps {
         int id = host.nextId();
         Path dir = host.config().paths().domainDir(id, d.name());
         CommandPaths paths = new CommandPaths(dir.resolve("monitor.sock"), dir.resolve("qemu.pid"), dir);
-        QemuCommand cmd = new QemuCommandBuilder(caps, host.config().command()).build(def, paths);
+        QemuCommand cmd = new QemuCommandBuilder(caps, host.config().command().withImageLocking(host.imageLocking()))
+                .build(def, paths);
         Path log = host.config().paths().log(d.name());
         try {
             Files.createDirectories(dir);
@@ -137,15 +140,33 @@ public final class LifecycleOps {
         } catch (IOException e) {
             throw new VirtException(ErrorCode.SYSTEM_ERROR, "cannot prepare " + dir + ": " + e.getMessage(), e);
         }
+        // lock manager: register QEMU's own process in the pre-exec window; then label; then exec (-S)
+        DomainLock lock = host.locks().forStart(cmd.liveDef(), id);
         List<String> argv = cmd.argv();
         if (incoming) {
             argv = new java.util.ArrayList<>(argv);
             argv.addAll(List.of("-incoming", "defer"));
         }
-        SpawnRequest req = SpawnRequest.builder(argv).logFile(log).umask(0007)
-                .timeout(host.config().jobs().monitorTimeout()).build();
-        SpawnedProcess sp = job.remote(() -> host.spawner().spawn(req));
+        SpawnRequest.Builder rb = SpawnRequest.builder(argv).logFile(log).umask(0007)
+                .timeout(host.config().jobs().monitorTimeout()).hook(lock.registerHook());
+        QemuSecurity sec = host.security();
+        List<Path> labels = List.of();
+        if (sec.enabled()) {
+            sec.checkUsable();
+            labels = QemuSecurity.paths(cmd.liveDef(), dir, log);
+            rb.hook(sec.labelHook(labels)).user(sec.uid(), sec.gid());
+        }
+        SpawnRequest req = rb.build();
+        SpawnedProcess sp;
+        try {
+            sp = job.remote(() -> host.spawner().spawn(req));
+        } catch (VirtException e) {
+            lock.close();
+            throw new VirtException(e.code(), "cannot start domain '" + d.name() + "': " + e.getMessage(), e);
+        }
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
+        run.lock = lock;
+        run.labelled = labels;
         run.agent = host.agentFor(d, cmd.liveDef(), cmd.agentSocket());
         if (d.isPersistent() && d.persistentDef() == null) {
             d.setPersistentDef(def);
@@ -157,7 +178,7 @@ public final class LifecycleOps {
         run.status = new StatusFile(d.name(), d.uuid().toString(), id, sp.pid(), ProcInfo.startTicks(sp.pid()), binary,
                 paths.monitorSocket().toString(), cmd.agentSocket() == null ? null : cmd.agentSocket().toString(),
                 Instant.now().toString(), DomainState.PAUSED.name(), StateReason.STARTING_UP.name(),
-                DomainXml.format(cmd.liveDef(), id), Map.of("api", "start", "phase", "spawned"), false);
+                DomainXml.format(cmd.liveDef(), id), Map.of("api", "start", "phase", "spawned"), false, null);
         try {
             saveStatus(run);
             QmpMonitor.Options opts = QmpMonitor.Options.defaults()
@@ -166,10 +187,16 @@ public final class LifecycleOps {
             QmpMonitor mon = job.monitor(() -> QmpMonitor.connect(paths.monitorSocket(), listener(d, run), opts,
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
+            job.remoteVoid(() -> lock.acquire(null)); // every disk and lease, before the vCPUs start
             if (incoming) {
-                return;
+                return; // restore: the caller loads the stream, then sends cont
             }
-            job.monitor(() -> mon.execute("cont"));
+            try {
+                job.monitor(() -> mon.execute("cont"));
+            } catch (RuntimeException e) {
+                job.remote(lock::releaseQuietly);
+                throw e;
+            }
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
             run.status = run.status.withState(DomainState.RUNNING.name(), StateReason.BOOTED.name()).withJob(null);
             saveStatus(run);
@@ -178,6 +205,7 @@ public final class LifecycleOps {
             if (d.privateData() == run) {
                 run.destroying = true;
                 killAndWait(job, run);
+                releaseLocks(job, run);
                 stop(d, run, StateReason.FAILED);
                 host.emit(d, Lifecycle.STOPPED, "Failed");
             }
@@ -200,6 +228,9 @@ public final class LifecycleOps {
         if (!dead) {
             throw new VirtException(ErrorCode.OPERATION_FAILED, "QEMU (pid " + run.pid + ") did not die after SIGKILL");
         }
+        if (run.lock != null) {
+            job.remote(run.lock::releaseQuietly);
+        }
         stop(d, run, reason);
         host.emit(d, Lifecycle.STOPPED, detail);
     }
@@ -209,6 +240,7 @@ public final class LifecycleOps {
         if (d.privateData() instanceof QemuRun run) {
             run.destroying = true;
             killAndWait(job, run);
+            releaseLocks(job, run);
             stop(d, run, StateReason.FAILED);
             host.emit(d, Lifecycle.STOPPED, "Failed");
         }
@@ -221,6 +253,7 @@ public final class LifecycleOps {
             QemuRun run = dom.privateData();
             run.destroying = true;
             killAndWait(job, run);
+            releaseLocks(job, run);
             stop(dom, run, StateReason.DESTROYED);
             host.emit(dom, Lifecycle.STOPPED, "Destroyed");
         }
@@ -257,6 +290,12 @@ public final class LifecycleOps {
         if (mon != null) {
             mon.close();
         }
+        DomainLock lock = run.lock;
+        if (lock != null) {
+            lock.close(); // the owner's locks ended with QEMU's process (its connection closed)
+        }
+        host.security().restore(run.labelled);
+        run.labelled = List.of();
         if (run.agent != null) {
             run.agent.close();
         }
@@ -345,6 +384,8 @@ public final class LifecycleOps {
             QemuRun run = dom.privateData();
             QmpMonitor mon = monitor(run);
             job.monitorVoid(() -> mon.execute("stop"));
+            String lockState = releaseLocks(job, run);
+            run.status = run.status.withLockState(lockState);
             setState(dom, run, DomainState.PAUSED, StateReason.USER);
             host.emit(dom, Lifecycle.SUSPENDED, "Paused");
         }
@@ -359,7 +400,15 @@ public final class LifecycleOps {
             }
             QemuRun run = dom.privateData();
             QmpMonitor mon = monitor(run);
-            job.monitorVoid(() -> mon.execute("cont"));
+            acquireLocks(job, dom, run); // before cont; a failure leaves the domain paused
+            try {
+                job.monitorVoid(() -> mon.execute("cont"));
+            } catch (RuntimeException e) {
+                run.status = run.status.withLockState(releaseLocks(job, run));
+                saveStatus(run);
+                throw e;
+            }
+            run.status = run.status.withLockState(null);
             setState(dom, run, DomainState.RUNNING, StateReason.UNPAUSED);
             host.emit(dom, Lifecycle.RESUMED, "Unpaused");
         }
@@ -378,6 +427,31 @@ public final class LifecycleOps {
             }
             return job.monitor(() -> mon.passthrough(json, timeout));
         }
+    }
+
+    /** Acquires the domain's locks with the state kept since the last release. Lock and job held (dropped for the I/O). */
+    private void acquireLocks(Job job, DomainObj d, QemuRun run) {
+        DomainLock lock = run.lock;
+        if (lock == null) {
+            return;
+        }
+        String saved = run.status.lockState();
+        try {
+            job.remoteVoid(() -> lock.acquire(saved));
+        } catch (VirtException e) {
+            throw new VirtException(e.code(), "cannot resume domain '" + d.name() + "' (it stays paused): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Releases the domain's locks after its vCPUs stopped; the state to keep, or null. Lock and job held.
+     * Also called once QEMU is dead (destroy, crash, failed start): the lock service would free the
+     * owner's locks when it notices the process's connection close, but that is asynchronous; an
+     * explicit release makes them free when the call returns.
+     */
+    private static String releaseLocks(Job job, QemuRun run) {
+        DomainLock lock = run.lock;
+        return lock == null ? null : job.remote(lock::releaseQuietly);
     }
 
     /** The connected monitor of {@code run}, or OPERATION_FAILED. */
@@ -469,6 +543,7 @@ public final class LifecycleOps {
                 return; // destroy or start handled it
             }
             killAndWait(job, run);
+            releaseLocks(job, run);
             boolean shutdown = run.shutdownSeen;
             stop(d, run, shutdown ? StateReason.SHUTDOWN : StateReason.CRASHED);
             host.emit(d, Lifecycle.STOPPED, shutdown ? "Shutdown" : "Crashed");

@@ -3,7 +3,10 @@ package io.jvirt.driver.qemu.process;
 import io.jvirt.driver.qemu.agent.DomainAgent;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
 
+import io.jvirt.driver.qemu.lock.DomainLock;
+
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,6 +26,10 @@ public final class QemuRun {
     volatile boolean destroying;
     /** QEMU reported SHUTDOWN (the guest powered off): its exit is a shutdown, not a crash. */
     volatile boolean shutdownSeen;
+    /** The domain's lock-manager session (see {@link io.jvirt.driver.qemu.lock.DomainLock}), or null. */
+    volatile DomainLock lock;
+    /** The paths labelled for QEMU's user, restored at stop (empty when labelling is off). */
+    volatile List<Path> labelled = List.of();
     /** Completed when stop processing has finished for this run. */
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
 

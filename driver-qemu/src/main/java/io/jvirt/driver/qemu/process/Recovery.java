@@ -10,6 +10,7 @@ import io.jvirt.api.xml.DomainXml;
 import io.jvirt.driver.qemu.QemuHost;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
 import io.jvirt.driver.qemu.save.SaveOps;
+import io.jvirt.driver.qemu.security.QemuSecurity;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.job.Job;
 import io.jvirt.spi.job.JobKind;
@@ -74,6 +75,10 @@ final class Recovery {
         DomainDef live = DomainXml.parse(st.liveXml());
         Path dir = Path.of(st.monitor()).getParent();
         QemuRun run = ops.newRun(st.pid(), dir, file, st);
+        run.lock = host.locks().reattach(live, st.id(), st.pid());
+        if (host.security().enabled()) {
+            run.labelled = QemuSecurity.paths(live, dir, host.config().paths().log(live.name()));
+        }
         DomainObj d = host.domains().findByUuid(live.uuid());
         if (d == null) {
             d = host.domains().addOrGet(live, false).domain();

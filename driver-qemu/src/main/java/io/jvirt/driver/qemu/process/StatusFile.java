@@ -26,10 +26,11 @@ import java.util.Map;
  * @param liveXml     the running definition
  * @param job         the job in progress that must be recovered ({@code api}, {@code phase}), or null
  * @param tainted     whether monitor passthrough was used
+ * @param lockState   the lock manager's state returned by the last release (while paused), or null
  */
 public record StatusFile(String name, String uuid, int id, long pid, long startTicks, String binary, String monitor,
                          String agentSocket, String startedAt, String state, String reason, String liveXml,
-                         Map<String, String> job, boolean tainted) {
+                         Map<String, String> job, boolean tainted, String lockState) {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -46,18 +47,24 @@ public record StatusFile(String name, String uuid, int id, long pid, long startT
     /** A copy with another state. */
     public StatusFile withState(String newState, String newReason) {
         return new StatusFile(name, uuid, id, pid, startTicks, binary, monitor, agentSocket, startedAt, newState,
-                newReason, liveXml, job, tainted);
+                newReason, liveXml, job, tainted, lockState);
     }
 
     /** A copy with another job record. */
     public StatusFile withJob(Map<String, String> newJob) {
         return new StatusFile(name, uuid, id, pid, startTicks, binary, monitor, agentSocket, startedAt, state, reason,
-                liveXml, newJob, tainted);
+                liveXml, newJob, tainted, lockState);
     }
 
     /** A copy marked tainted. */
     public StatusFile withTainted() {
         return new StatusFile(name, uuid, id, pid, startTicks, binary, monitor, agentSocket, startedAt, state, reason,
-                liveXml, job, true);
+                liveXml, job, true, lockState);
+    }
+
+    /** A copy with another lock state (null: none kept). */
+    public StatusFile withLockState(String newLockState) {
+        return new StatusFile(name, uuid, id, pid, startTicks, binary, monitor, agentSocket, startedAt, state, reason,
+                liveXml, job, tainted, newLockState);
     }
 }
