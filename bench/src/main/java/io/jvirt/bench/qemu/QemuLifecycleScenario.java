@@ -53,11 +53,15 @@ public final class QemuLifecycleScenario implements Scenario {
         Samples destroy = new Samples(runs);
         Samples total = new Samples(runs);
         Samples raw = new Samples(runs);
-        try (Connection c = Virt.open("qemu:///embed?root=" + root)) {
+        Samples define = new Samples(runs);
+        StartPhases phases = new StartPhases();
+        try (phases; Connection c = Virt.open("qemu:///embed?root=" + root)) {
             c.capabilities(); // the capabilities probe happens once, here, never on the start path
             for (int i = -2; i < runs; i++) {
                 long t0 = System.nanoTime();
+                phases.recording(i >= 0);
                 Domain d = c.defineDomain(xml("bench" + i));
+                long tDefined = System.nanoTime();
                 d.start();
                 long t1 = System.nanoTime();
                 d.destroy();
@@ -66,6 +70,7 @@ public final class QemuLifecycleScenario implements Scenario {
                 long r = rawSpawn(root.resolve("raw"));
                 if (i >= 0) {
                     start.add(t1 - t0);
+                    define.add(tDefined - t0);
                     destroy.add(t2 - t1);
                     total.add(t2 - t0);
                     raw.add(r);
@@ -82,6 +87,8 @@ public final class QemuLifecycleScenario implements Scenario {
         destroy.reportMillis(report, "destroy_ms");
         total.reportMillis(report, "define_to_destroyed_ms");
         raw.reportMillis(report, "raw_spawn_to_qmp_ms");
+        report.figure("start_phase.define_ms.p50", define.percentileMillis(50), "ms");
+        phases.report(report);
         report.figure("start_overhead_ms.p50", start.percentileMillis(50) - raw.percentileMillis(50), "ms");
         report.ratio("start_vs_raw", start.percentileMillis(50) / raw.percentileMillis(50));
     }

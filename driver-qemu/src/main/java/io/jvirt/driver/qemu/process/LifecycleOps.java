@@ -34,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -99,6 +100,7 @@ public final class LifecycleOps {
 
     /** Spawns QEMU for {@code def}, connects the monitor and starts the CPUs. Lock and job held. */
     private void launch(DomainObj d, Job job, DomainDef def) {
+        long t0 = System.nanoTime(); // start-path checkpoints, logged at DEBUG (see docs/performance.md)
         QemuHost.checkType(def);
         if (def.type().equals("kvm")) {
             KvmStatus kvm = host.kvm();
@@ -126,7 +128,9 @@ public final class LifecycleOps {
         }
         SpawnRequest req = SpawnRequest.builder(cmd.argv()).logFile(log).umask(0007)
                 .timeout(host.config().jobs().monitorTimeout()).build();
+        long tPrepared = System.nanoTime();
         SpawnedProcess sp = job.remote(() -> host.spawner().spawn(req));
+        long tSpawned = System.nanoTime();
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
         if (d.isPersistent() && d.persistentDef() == null) {
             d.setPersistentDef(def);
@@ -139,20 +143,42 @@ public final class LifecycleOps {
                 paths.monitorSocket().toString(), cmd.agentSocket() == null ? null : cmd.agentSocket().toString(),
                 Instant.now().toString(), DomainState.PAUSED.name(), StateReason.STARTING_UP.name(),
                 DomainXml.format(cmd.liveDef(), id), Map.of("api", "start", "phase", "spawned"), false);
-        try {
+        // the first status file (fsyncs: ~10 ms here) is written while QEMU starts up and we connect;
+        // it is on disk before cont, and before any failure handling touches the status file
+        FutureTask<Void> firstStatus = new FutureTask<>(() -> {
             saveStatus(run);
+            return null;
+        });
+        Thread.ofVirtual().name("status-" + d.name()).start(firstStatus);
+        try {
+            long tStatus = System.nanoTime();
             QmpMonitor.Options opts = QmpMonitor.Options.defaults()
                     .withCommandTimeout(host.config().jobs().monitorTimeout())
                     .withConnectTimeout(host.config().jobs().monitorTimeout());
             QmpMonitor mon = job.monitor(() -> QmpMonitor.connect(paths.monitorSocket(), listener(d, run), opts,
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
+            long tMonitor = System.nanoTime();
+            awaitStatus(firstStatus);
+            tMonitor = System.nanoTime() - tMonitor; // the wait for the status file, if any, counts as "status"
+            tStatus += tMonitor;
+            tMonitor = System.nanoTime();
             job.monitor(() -> mon.execute("cont"));
+            long tCont = System.nanoTime();
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
             run.status = run.status.withState(DomainState.RUNNING.name(), StateReason.BOOTED.name()).withJob(null);
             saveStatus(run);
+            long tDone = System.nanoTime();
+            LOG.log(System.Logger.Level.DEBUG, "start phases of domain ''{0}'' (ms): prepare {1}, spawn {2}, status {3},"
+                    + " monitor {4}, cont {5}, running status {6}", d.name(), ms(tPrepared - t0), ms(tSpawned - tPrepared),
+                    ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tCont - tMonitor), ms(tDone - tCont));
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
+            try {
+                awaitStatus(firstStatus);
+            } catch (RuntimeException ignored) {
+                // the start failed anyway; stop() below replaces or removes the status file
+            }
             if (d.privateData() == run) {
                 run.destroying = true;
                 killAndWait(job, run);
@@ -341,6 +367,34 @@ public final class LifecycleOps {
         d.setStatus(state, reason);
         run.status = run.status.withState(state.name(), reason.name());
         saveStatus(run);
+    }
+
+    /** Waits for a status write started in the background (bounded: a local file write). */
+    private static void awaitStatus(FutureTask<Void> write) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    write.get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw new VirtException(ErrorCode.SYSTEM_ERROR, "status file write did not finish within 60 s");
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r
+                            : new VirtException(ErrorCode.SYSTEM_ERROR, "status file write failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Double ms(long nanos) {
+        return nanos / 1e6;
     }
 
     static void saveStatus(QemuRun run) {
