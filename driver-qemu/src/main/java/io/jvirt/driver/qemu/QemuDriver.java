@@ -1,6 +1,7 @@
 package io.jvirt.driver.qemu;
 
 import io.jvirt.api.Capabilities;
+import io.jvirt.api.InterfaceAddresses;
 import io.jvirt.api.JobInfo;
 import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.Version;
@@ -13,6 +14,9 @@ import io.jvirt.spi.HypervisorDriver;
 import io.jvirt.spi.event.EventSink;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -80,10 +84,7 @@ public final class QemuDriver implements HypervisorDriver {
 
     @Override
     public void shutdown(DomainObj dom, ShutdownMode mode) {
-        if (mode == ShutdownMode.AGENT) {
-            throw VirtException.noSupport("shutdown --mode agent");
-        }
-        host.lifecycle().shutdown(dom);
+        host.guest().shutdown(dom, mode);
     }
 
     @Override
@@ -93,10 +94,7 @@ public final class QemuDriver implements HypervisorDriver {
 
     @Override
     public void reboot(DomainObj dom, ShutdownMode mode) {
-        if (mode == ShutdownMode.AGENT) {
-            throw VirtException.noSupport("reboot --mode agent");
-        }
-        host.lifecycle().reboot(dom);
+        host.guest().reboot(dom, mode);
     }
 
     @Override
@@ -124,6 +122,48 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public void abortJob(DomainObj dom) {
         throw VirtException.noSupport("abortJob");
+    }
+
+    // ---- guest agent (io.jvirt.driver.qemu.guest.GuestOps: agent jobs, never normal ones) ----
+
+    @Override
+    public String agentCommand(DomainObj dom, String json, Duration timeout) {
+        return host.guest().agentCommand(dom, json, timeout);
+    }
+
+    @Override
+    public Instant guestTime(DomainObj dom) {
+        return host.guest().time(dom);
+    }
+
+    @Override
+    public void setGuestTime(DomainObj dom, Instant time) {
+        host.guest().setTime(dom, time);
+    }
+
+    @Override
+    public int fsFreeze(DomainObj dom, List<String> mountpoints) {
+        return host.guest().fsFreeze(dom, mountpoints);
+    }
+
+    @Override
+    public int fsThaw(DomainObj dom, List<String> mountpoints) {
+        return host.guest().fsThaw(dom, mountpoints);
+    }
+
+    @Override
+    public List<InterfaceAddresses> interfaceAddresses(DomainObj dom, InterfaceAddresses.Source source) {
+        return host.guest().interfaceAddresses(dom, source);
+    }
+
+    @Override
+    public Map<String, String> guestInfo(DomainObj dom) {
+        return host.guest().guestInfo(dom);
+    }
+
+    @Override
+    public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
+        host.guest().setUserPassword(dom, user, password, encrypted);
     }
 
     /**

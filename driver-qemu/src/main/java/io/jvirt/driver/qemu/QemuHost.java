@@ -9,11 +9,13 @@ import io.jvirt.api.Feature;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.api.xml.DomainXml;
+import io.jvirt.driver.qemu.agent.DomainAgent;
 import io.jvirt.driver.qemu.caps.CapsCache;
 import io.jvirt.driver.qemu.caps.HostCapabilities;
 import io.jvirt.driver.qemu.caps.KvmStatus;
 import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.driver.qemu.internal.AtomicFiles;
+import io.jvirt.driver.qemu.guest.GuestOps;
 import io.jvirt.driver.qemu.process.LifecycleOps;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
@@ -45,7 +47,7 @@ public final class QemuHost implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QemuHost.class.getName());
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     public static final Set<Feature> FEATURES = EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN,
-            Feature.AUTOSTART);
+            Feature.AUTOSTART, Feature.AGENT);
 
     private final QemuConfig config;
     private final CapsCache caps;
@@ -54,6 +56,7 @@ public final class QemuHost implements AutoCloseable {
     private final DomainObjList domains = new DomainObjList();
     private final CopyOnWriteArrayList<EventSink> sinks = new CopyOnWriteArrayList<>();
     private final LifecycleOps lifecycle;
+    private final GuestOps guest;
 
     @Inject
     QemuHost(QemuConfig config, CapsCache caps, Spawner spawner, KvmStatus kvm) {
@@ -62,6 +65,7 @@ public final class QemuHost implements AutoCloseable {
         this.spawner = spawner;
         this.kvm = kvm;
         this.lifecycle = new LifecycleOps(this);
+        this.guest = new GuestOps(this);
         try {
             for (Path d : new Path[]{config.paths().configDir(), config.paths().runDir(), config.paths().logDir(),
                     config.paths().cacheDir()}) {
@@ -118,6 +122,31 @@ public final class QemuHost implements AutoCloseable {
         for (EventSink s : sinks) {
             s.emit(ev);
         }
+    }
+
+    /** Emits any domain event to every connection. Never blocks. */
+    public void emitEvent(DomainEvent ev) {
+        for (EventSink s : sinks) {
+            s.emit(ev);
+        }
+    }
+
+    /**
+     * The guest-agent holder of a domain starting or re-attached with {@code liveDef}, whose
+     * agent channel listens on {@code socket} (null: no agent). Its connect/disconnect become
+     * agent-lifecycle events.
+     */
+    public DomainAgent agentFor(DomainObj d, DomainDef liveDef, Path socket) {
+        return DomainAgent.of(liveDef, socket, (connected, reason) -> {
+            LOG.log(System.Logger.Level.DEBUG, "domain ''{0}'': guest agent {1} ({2})", d.name(),
+                    connected ? "connected" : "disconnected", reason);
+            emitEvent(new DomainEvent.AgentLifecycleEvent(d.name(), d.uuid(), Instant.now(), connected));
+        });
+    }
+
+    /** The guest-agent operations. */
+    public GuestOps guest() {
+        return guest;
     }
 
     /** Applies the job settings to a domain object. */

@@ -132,6 +132,7 @@ public final class LifecycleOps {
         SpawnedProcess sp = job.remote(() -> host.spawner().spawn(req));
         long tSpawned = System.nanoTime();
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
+        run.agent = host.agentFor(d, cmd.liveDef(), cmd.agentSocket());
         if (d.isPersistent() && d.persistentDef() == null) {
             d.setPersistentDef(def);
         }
@@ -234,6 +235,9 @@ public final class LifecycleOps {
         QmpMonitor mon = run.monitor;
         if (mon != null) {
             mon.close();
+        }
+        if (run.agent != null) {
+            run.agent.close();
         }
         try {
             Files.deleteIfExists(run.statusFile);
@@ -424,6 +428,9 @@ public final class LifecycleOps {
     }
 
     private void handleEvent(DomainObj d, QemuRun run, QmpEvent ev) {
+        if (run.agent != null) {
+            run.agent.onMonitorEvent(ev.name(), ev.data());
+        }
         switch (ev.name()) {
             case "SHUTDOWN" -> run.shutdownSeen = true; // QEMU exits next; the end of the monitor stops the domain
             case "STOP", "RESUME", "GUEST_PANICKED" -> {
@@ -489,6 +496,9 @@ public final class LifecycleOps {
         for (DomainObj d : host.domains().list(x -> true)) {
             if (d.privateData() instanceof QemuRun run && run.monitor != null) {
                 run.monitor.close();
+            }
+            if (d.privateData() instanceof QemuRun run && run.agent != null) {
+                run.agent.detach();
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.jvirt.driver.qemu.process;
 
+import io.jvirt.driver.qemu.agent.DomainAgent;
 import io.jvirt.driver.qemu.monitor.QmpMonitor;
 
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ public final class QemuRun {
     final Path dir;
     final Path statusFile;
     volatile QmpMonitor monitor;
+    /** The guest agent's connection holder, or null when the domain has no agent channel. */
+    volatile DomainAgent agent;
     volatile StatusFile status;
     /** Set by destroy before it kills QEMU: the monitor's end is then expected. */
     volatile boolean destroying;
@@ -38,6 +41,11 @@ public final class QemuRun {
     /** The monitor, or null while not connected. */
     public QmpMonitor monitor() {
         return monitor;
+    }
+
+    /** The guest agent of this run, or null when the domain has no agent channel. */
+    public DomainAgent agent() {
+        return agent;
     }
 
     /** The status as last written. */

@@ -74,6 +74,7 @@ final class Recovery {
             d = host.domains().addOrGet(live, false).domain();
             host.configure(d);
         }
+        run.agent = host.agentFor(d, live, st.agentSocket() == null ? null : Path.of(st.agentSocket()));
         try (var l = d.locked(); Job job = d.jobs().begin(JobKind.MODIFY, "reconnect")) {
             if (d.isPersistent()) {
                 d.setPersistentDef(d.def());

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * a firmware-only guest would ignore it). The guest must have been built by
  * {@code scripts/build-test-guest} (scripts/test does it); if not, the suites fail saying so.
  */
-final class QemuTck {
+public final class QemuTck {
     private QemuTck() {
     }
 
@@ -25,6 +25,43 @@ final class QemuTck {
                 + "(or set JVIRT_TEST_GUEST_DIR)");
     }
 
+    /** The tiny guest with a virtio-serial guest-agent channel (the driver picks the socket path). */
+    public static String agentDomainXml(String name) {
+        return domainXml(name).replace("</domain>", """
+                  <devices>
+                    <controller type='virtio-serial' index='0'/>
+                    <channel type='unix'>
+                      <target type='virtio' name='org.qemu.guest_agent.0'/>
+                    </channel>
+                  </devices>
+                </domain>""");
+    }
+
+    /**
+     * Stops the guest's qemu-ga with SIGSTOP (through guest-exec, after a second so that the
+     * guest-exec reply gets out first) and waits until it has stopped answering.
+     */
+    public static void stopAgent(io.jvirt.api.Domain d) {
+        d.agentCommand("{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\","
+                + "\"sleep 1; kill -STOP $(cat /run/qemu-ga.pid)\"]}}", java.time.Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(300);
+                d.agentCommand("{\"execute\":\"guest-ping\"}", java.time.Duration.ofMillis(700));
+            } catch (io.jvirt.api.VirtException e) {
+                if (e.code() == io.jvirt.api.ErrorCode.AGENT_UNRESPONSIVE) {
+                    return;
+                }
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("the guest agent of " + d.name() + " still answers after kill -STOP");
+    }
+
     /**
      * A firmware-only guest (64 MiB, no OS): cheap, for suites that never need the guest's
      * cooperation (FeatureSuite keeps one running domain per feature call alive at once).
@@ -33,7 +70,7 @@ final class QemuTck {
         return io.jvirt.driver.qemu.testutil.Embed.tinyXml(name);
     }
 
-    static String domainXml(String name) {
+    public static String domainXml(String name) {
         Path g = guestDir();
         return """
                 <domain type='qemu'>
