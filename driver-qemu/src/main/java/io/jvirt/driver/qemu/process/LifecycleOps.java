@@ -159,11 +159,10 @@ public final class LifecycleOps {
             QmpMonitor mon = job.monitor(() -> QmpMonitor.connect(paths.monitorSocket(), listener(d, run), opts,
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
-            long tMonitor = System.nanoTime();
+            long tConnected = System.nanoTime();
             awaitStatus(firstStatus);
-            tMonitor = System.nanoTime() - tMonitor; // the wait for the status file, if any, counts as "status"
-            tStatus += tMonitor;
-            tMonitor = System.nanoTime();
+            long tMonitor = System.nanoTime();
+            tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
             job.monitor(() -> mon.execute("cont"));
             long tCont = System.nanoTime();
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
