@@ -36,6 +36,7 @@ final class Commands {
                 new JobCommands.DomjobinfoCmd(),
                 new JobCommands.DomjobabortCmd(),
                 new AgentCommands.QemuAgentCommandCmd(),
+                new QemuCommands.QemuMonitorCommandCmd(),
                 new AgentCommands.DomtimeCmd(),
                 new AgentCommands.DomfsfreezeCmd(),
                 new AgentCommands.DomfsthawCmd(),

@@ -77,6 +77,12 @@ class JvirshQemuAgentE2ETest {
             Proc.Result info = jvirsh(uri, "guestinfo", "tiny");
             assertEquals(0, info.status(), info.toString());
             assertTrue(info.out().contains("jvirt-test-guest"), info.toString());
+            // QMP passthrough from a fresh JVM: QEMU's own reply, whole
+            Proc.Result qmp = jvirsh(uri, "qemu-monitor-command", "tiny", "{\"execute\":\"query-status\"}");
+            assertEquals(0, qmp.status(), qmp.toString());
+            assertTrue(qmp.out().contains("\"status\":\"running\""), qmp.toString());
+            Proc.Result bad = jvirsh(uri, "qemu-monitor-command", "tiny", "{\"execute\":\"no-such-command\"}");
+            assertTrue(bad.out().contains("CommandNotFound"), bad.toString());
             Proc.Result d = jvirsh(uri, "destroy", "tiny");
             assertEquals(0, d.status(), d.toString());
         } finally {

@@ -85,6 +85,15 @@ class JvirshTest {
         return conn.lookupDomainByName("test");
     }
 
+    // ---- driver extras ----
+
+    @Test
+    void qemuMonitorCommandNeedsTheQemuDriver() {
+        Cli.Result r = fails("qemu-monitor-command", "test", "{\"execute\":\"query-status\"}");
+        assertTrue(r.err().contains("QemuDomain"), r.toString());
+        assertTrue(fails("qemu-monitor-command", "test", "--timeout", "0", "{}").err().contains("timeout"));
+    }
+
     // ---- connection ----
 
     @Test

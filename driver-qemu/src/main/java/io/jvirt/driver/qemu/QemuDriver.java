@@ -6,6 +6,7 @@ import io.jvirt.api.JobInfo;
 import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.Version;
 import io.jvirt.api.VirtException;
+import io.jvirt.api.qemu.QemuDomain;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.driver.qemu.caps.QemuCaps;
 import io.jvirt.spi.DomainObj;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One connection to a QEMU host: the operations table over the shared {@link QemuHost}. Also the
- * QEMU-specific extra reached with {@code unwrap(QemuDriver.class)}: {@link #qemuMonitorCommand}.
+ * QEMU-specific extras: {@code dom.unwrap(QemuDomain.class)} for QMP passthrough (see {@link #qemuMonitorCommand}).
  */
 public final class QemuDriver implements HypervisorDriver {
     private final QemuHost host;
@@ -202,6 +203,15 @@ public final class QemuDriver implements HypervisorDriver {
      */
     public String qemuMonitorCommand(DomainObj dom, String json, Duration timeout) {
         return host.lifecycle().monitorCommand(dom, json, timeout);
+    }
+
+    @Override
+    public <T> T unwrapDomain(DomainObj dom, Class<T> type) {
+        if (type == QemuDomain.class) {
+            QemuDomain extra = (json, timeout) -> qemuMonitorCommand(dom, json, timeout);
+            return type.cast(extra);
+        }
+        return null;
     }
 
     /** The host behind this connection (for tests and tools in this module). */

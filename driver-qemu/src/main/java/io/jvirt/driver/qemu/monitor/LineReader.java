@@ -7,7 +7,9 @@ import java.util.Arrays;
 /**
  * Splits a byte stream into newline-terminated lines with a hard limit on a line's length, so that
  * a peer that never sends a newline costs at most {@code maxLine} bytes of memory, not the heap.
- * QMP sends every message on one line. Not thread-safe: one reader thread owns it.
+ * QMP sends every message on one line. A read timeout ({@link java.net.SocketTimeoutException})
+ * leaves the partial line in place and the next call continues it. Not thread-safe: whoever holds
+ * the monitor's read lock owns it.
  */
 final class LineReader {
     private final InputStream in;
@@ -17,6 +19,7 @@ final class LineReader {
     private int chunkEnd;
     private byte[] line = new byte[8 * 1024];
     private int lineLen;
+    private boolean lineDone = true;
 
     LineReader(InputStream in, int maxLine) {
         this.in = in;
@@ -37,7 +40,10 @@ final class LineReader {
      *         reported as truncated)
      */
     int next() throws IOException {
-        lineLen = 0;
+        if (lineDone) {
+            lineLen = 0; // a read timeout mid-line keeps the partial line for the next call
+            lineDone = false;
+        }
         while (true) {
             if (chunkPos == chunkEnd) {
                 int n = in.read(chunk);
@@ -68,6 +74,7 @@ final class LineReader {
                 if (lineLen == 0) {
                     continue; // blank line: nothing to parse
                 }
+                lineDone = true;
                 return lineLen;
             }
         }

@@ -1,9 +1,11 @@
 package io.jvirt.driver.qemu.monitor;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -27,14 +29,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -42,8 +45,13 @@ import java.util.function.BooleanSupplier;
  * A client of one QEMU's QMP monitor over its unix socket.
  *
  * <p>Commands carry ids and may be pipelined from any number of threads: each one registers a
- * future, is written under a short write lock, and is completed by the single reader thread when
- * the reply with its id arrives. Every command has a timeout. Events go to the {@link QmpListener}
+ * future and is written under a short write lock. Reading is leader/follower: one thread at a time
+ * holds the read lock and reads messages, completing whichever command each reply belongs to. A
+ * thread waiting in {@link #execute} takes the read lock itself when it is free and reads until its
+ * own reply arrives, so a lone caller gets its reply without a hand-off between threads; callers
+ * that find another thread reading park until their reply is delivered or the lock is free. A
+ * dedicated reader thread reads only when no caller has been waiting for {@code IDLE} (catching
+ * events, replies to {@link #executeAsync}, and end of stream). Every command has a timeout. Events go to the {@link QmpListener}
  * on a separate worker, in order. Anything the peer sends that is not QMP (invalid JSON, a message
  * longer than {@link Options#maxMessageBytes()}, a reply with an id nobody asked for, a stream that
  * ends mid-message) is fatal for this monitor: the socket is closed, every pending command fails at
@@ -54,7 +62,12 @@ public final class QmpMonitor implements AutoCloseable {
     private static final ScheduledThreadPoolExecutor TIMER = timer();
     private static final ObjectMapper MAPPER = mapper();
     private static final Object CLOSE_MARK = new Object();
-    private static final long SPIN_NANOS = Long.getLong("jvirt.qmp.spinMicros", 0) * 1000;
+    /** How long the dedicated reader leaves the socket to callers after the last one finished. */
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Read timeout slice: how often a blocked reader rechecks deadlines and whether to yield. */
+    private static final int READ_SLICE_MS = 200;
+    /** Safety net for a parked follower (it is normally unparked when its reply or the lock is free). */
+    private static final long FOLLOW_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
      * Tunables.
@@ -82,8 +95,9 @@ public final class QmpMonitor implements AutoCloseable {
         }
     }
 
+    /** A command awaiting its reply; {@code waiter} is the thread in {@link #execute}, or null (async). */
     private record Pending(String command, boolean raw, CompletableFuture<JsonNode> future,
-                           ScheduledFuture<?>[] timer) {
+                           Thread waiter, long deadline, Duration timeout) {
     }
 
     private final Path path;
@@ -94,6 +108,12 @@ public final class QmpMonitor implements AutoCloseable {
     private final JsonNode greeting;
     private final LineReader lines;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Held by whoever reads from the socket (a caller leading, or the reader thread). */
+    private final ReentrantLock readLock = new ReentrantLock();
+    /** Callers inside {@link #execute} waiting for a reply. */
+    private final AtomicInteger waiters = new AtomicInteger();
+    private volatile long lastCallerExit = System.nanoTime();
+    private int soTimeout = -1; // guarded by readLock
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Boolean> expired = new LinkedHashMap<>(64, 0.75f, false) {
@@ -124,7 +144,8 @@ public final class QmpMonitor implements AutoCloseable {
             throw new IOException("QEMU monitor sent no QMP greeting: " + abbreviate(msg.toString()));
         }
         this.greeting = msg.get("QMP");
-        socket.setSoTimeout(0);
+        socket.setSoTimeout(READ_SLICE_MS);
+        this.soTimeout = READ_SLICE_MS;
         String name = "qmp-" + path.getFileName();
         this.reader = Thread.ofPlatform().daemon().name(name + "-reader").unstarted(this::readLoop);
         this.eventWorker = Thread.ofVirtual().name(name + "-events").unstarted(this::eventLoop);
@@ -234,7 +255,7 @@ public final class QmpMonitor implements AutoCloseable {
      *                          when the monitor closed or broke
      */
     public JsonNode execute(String command, JsonNode arguments, Duration timeout) {
-        return await(send(command, arguments, timeout, false, null));
+        return call(command, arguments, timeout, false);
     }
 
     /**
@@ -242,7 +263,7 @@ public final class QmpMonitor implements AutoCloseable {
      * {@code add-fd} expect; waits for the reply like {@link #execute(String, JsonNode, Duration)}.
      */
     public JsonNode executeWithFd(String command, JsonNode arguments, FileDescriptor fd, Duration timeout) {
-        return await(send(command, arguments, timeout, false, fd));
+        return call(command, arguments, timeout, false, fd);
     }
 
     /**
@@ -252,7 +273,7 @@ public final class QmpMonitor implements AutoCloseable {
      *         {@link #execute(String, JsonNode, Duration)} throws
      */
     public CompletableFuture<JsonNode> executeAsync(String command, JsonNode arguments, Duration timeout) {
-        return send(command, arguments, timeout, false, null);
+        return send(command, arguments, timeout, false, null).future;
     }
 
     /**
@@ -274,7 +295,7 @@ public final class QmpMonitor implements AutoCloseable {
         }
         JsonNode userId = cmd.get("id");
         JsonNode args = cmd.get("arguments");
-        JsonNode reply = await(send(cmd.get("execute").asText(), args, timeout, true, null));
+        JsonNode reply = call(cmd.get("execute").asText(), args, timeout, true);
         ObjectNode copy = ((ObjectNode) reply).deepCopy();
         if (userId != null) {
             copy.set("id", userId);
@@ -284,45 +305,39 @@ public final class QmpMonitor implements AutoCloseable {
         return copy.toString();
     }
 
-    private CompletableFuture<JsonNode> send(String command, JsonNode arguments, Duration timeout, boolean raw,
-                                             FileDescriptor fd) {
+    private Pending send(String command, JsonNode arguments, Duration timeout, boolean raw, Thread waiter) {
+        return send(command, arguments, timeout, raw, waiter, null);
+    }
+
+    private Pending send(String command, JsonNode arguments, Duration timeout, boolean raw, Thread waiter,
+                         FileDescriptor fd) {
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
         if (closed.get()) {
             future.completeExceptionally(closedError());
-            return future;
+            return new Pending(command, raw, future, waiter, deadline, timeout);
         }
         String id = "jv-" + ids.incrementAndGet();
-        ObjectNode msg = JsonNodeFactory.instance.objectNode();
-        msg.put("execute", command);
-        if (arguments != null && !arguments.isNull()) {
-            msg.set("arguments", arguments);
-        }
-        msg.put("id", id);
-        byte[] bytes;
-        try {
-            bytes = MAPPER.writeValueAsBytes(msg);
-        } catch (JsonProcessingException e) {
-            throw new VirtException(ErrorCode.INTERNAL_ERROR, "cannot encode QMP command '" + command + "'", e);
-        }
-        ScheduledFuture<?>[] timerRef = new ScheduledFuture<?>[1];
-        Pending p = new Pending(command, raw, future, timerRef);
+        byte[] bytes = encode(command, arguments, id);
+        Pending p = new Pending(command, raw, future, waiter, deadline, timeout);
         pending.put(id, p);
-        timerRef[0] = TIMER.schedule(() -> expire(id, p, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        future.whenComplete((r, e) -> timerRef[0].cancel(false));
+        if (waiter == null) {
+            // nobody waits in call(), which enforces the deadline itself: a timer does
+            ScheduledFuture<?> t = TIMER.schedule(() -> expire(id, p), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            future.whenComplete((r, e) -> t.cancel(false));
+        }
         if (closed.get()) { // closed between the check and put: terminate() may have missed us
             if (pending.remove(id, p)) {
                 future.completeExceptionally(closedError());
             }
-            return future;
+            return p;
         }
         writeLock.lock();
         try {
             if (fd != null) {
-                socket.setOutboundFileDescriptors(fd);
+                socket.setOutboundFileDescriptors(fd); // sent with the next write
             }
-            out.write(bytes);
-            out.write('\n');
-            out.flush();
+            out.write(bytes); // one write: the line end is part of it
         } catch (IOException e) {
             terminate(new IOException("writing to the QEMU monitor failed: " + e.getMessage(), e));
         } finally {
@@ -335,36 +350,156 @@ public final class QmpMonitor implements AutoCloseable {
             }
             writeLock.unlock();
         }
-        return future;
+        return p;
     }
 
-    private void expire(String id, Pending p, Duration timeout) {
+    /** The command as one line, line end included, written straight by a generator (no tree). */
+    private static byte[] encode(String command, JsonNode arguments, String id) {
+        try (ByteArrayBuilder buf = new ByteArrayBuilder(128)) {
+            try (JsonGenerator g = MAPPER.getFactory().createGenerator(buf)) {
+                g.writeStartObject();
+                g.writeStringField("execute", command);
+                if (arguments != null && !arguments.isNull()) {
+                    g.writeFieldName("arguments");
+                    MAPPER.writeTree(g, arguments);
+                }
+                g.writeStringField("id", id);
+                g.writeEndObject();
+            }
+            buf.write('\n');
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.INTERNAL_ERROR, "cannot encode QMP command '" + command + "'", e);
+        }
+    }
+
+    private void expire(String id, Pending p) {
         if (pending.remove(id, p)) {
             synchronized (expired) {
                 expired.put(id, Boolean.TRUE);
             }
             p.future.completeExceptionally(new VirtException(ErrorCode.OPERATION_TIMEOUT, "QEMU monitor at " + path
-                    + ": no reply to '" + p.command + "' within " + timeout.toMillis() + " ms"));
+                    + ": no reply to '" + p.command + "' within " + p.timeout.toMillis() + " ms"));
+        }
+    }
+
+    /** Sends and waits, reading the socket itself while no other thread does (leader/follower). */
+    private JsonNode call(String command, JsonNode arguments, Duration timeout, boolean raw) {
+        return call(command, arguments, timeout, raw, null);
+    }
+
+    private JsonNode call(String command, JsonNode arguments, Duration timeout, boolean raw, FileDescriptor fd) {
+        Thread me = Thread.currentThread();
+        boolean interrupted = false;
+        waiters.incrementAndGet();
+        try {
+            Pending p = send(command, arguments, timeout, raw, me, fd);
+            String id = null;
+            while (!p.future.isDone()) {
+                if (Thread.interrupted()) {
+                    interrupted = true; // the command's own timeout bounds this wait
+                }
+                long left = p.deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (id == null) {
+                        id = idOf(p);
+                    }
+                    if (id != null) {
+                        expire(id, p);
+                    }
+                    continue; // done now, or completed by someone else meanwhile
+                }
+                if (readLock.tryLock()) {
+                    try {
+                        lead(p);
+                    } finally {
+                        readLock.unlock();
+                    }
+                    promote(me);
+                } else {
+                    LockSupport.parkNanos(this, Math.min(left, FOLLOW_PARK_NANOS));
+                }
+            }
+            return await(p.future);
+        } finally {
+            waiters.decrementAndGet();
+            lastCallerExit = System.nanoTime();
+            if (interrupted) {
+                me.interrupt();
+            }
+        }
+    }
+
+    private String idOf(Pending p) {
+        for (Map.Entry<String, Pending> e : pending.entrySet()) {
+            if (e.getValue() == p) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** Reads messages (holding the read lock) until {@code mine} is done or its deadline passes. */
+    private void lead(Pending mine) {
+        try {
+            while (!mine.future.isDone() && !closed.get()) {
+                long left = mine.deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                setReadTimeout((int) Math.max(1, Math.min(READ_SLICE_MS, TimeUnit.NANOSECONDS.toMillis(left) + 1)));
+                if (!readOne()) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            terminate(e);
+        }
+    }
+
+    /** Reads and dispatches one message; false at end of stream. A read timeout reads nothing. */
+    private boolean readOne() throws IOException {
+        int len;
+        try {
+            len = lines.next();
+        } catch (SocketTimeoutException e) {
+            return true;
+        }
+        if (len < 0) {
+            terminate(new IOException("QEMU monitor closed the connection (end of stream)"));
+            return false;
+        }
+        JsonNode msg = parse(lines.buffer(), len);
+        if (len > 1024 * 1024) {
+            lines.shrink();
+        }
+        dispatch(msg);
+        return true;
+    }
+
+    private void setReadTimeout(int ms) throws IOException {
+        if (ms != soTimeout) {
+            socket.setSoTimeout(ms);
+            soTimeout = ms;
+        }
+    }
+
+    /** After releasing the read lock: wakes the callers still waiting so one of them takes it. */
+    private void promote(Thread me) {
+        if (waiters.get() <= (Thread.currentThread() == reader ? 0 : 1)) {
+            return;
+        }
+        for (Pending p : pending.values()) {
+            if (p.waiter != null && p.waiter != me && !p.future.isDone()) {
+                LockSupport.unpark(p.waiter);
+            }
         }
     }
 
     private static JsonNode await(CompletableFuture<JsonNode> future) {
-        // optional short spin before parking (jvirt.qmp.spinMicros, default 0: on a busy 2-core host
-        // spinning steals the reader's CPU and makes round trips slower, measured)
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (!future.isDone() && System.nanoTime() < spinUntil) {
-            Thread.onSpinWait();
-        }
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the command's own timeout bounds this wait
-                }
-            }
-        } catch (ExecutionException e) {
+            return future.getNow(null);
+        } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof QmpError q) {
                 throw new QmpError(q.command(), q.errorClass(), q.description(), q);
@@ -373,32 +508,42 @@ public final class QmpMonitor implements AutoCloseable {
                 throw new VirtException(v.code(), v.getMessage(), v);
             }
             throw new VirtException(ErrorCode.INTERNAL_ERROR, "QEMU monitor: " + cause, cause);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
     // ---- reader ----
 
+    /**
+     * The dedicated reader: reads while no caller waits (events, async replies, end of stream);
+     * leaves the socket to callers while any waits or did within {@link #IDLE_NANOS}.
+     */
     private void readLoop() {
         try {
             while (!closed.get()) {
-                int len = lines.next();
-                if (len < 0) {
-                    terminate(new IOException("QEMU monitor closed the connection (end of stream)"));
-                    return;
+                if (!idle() || !readLock.tryLock()) {
+                    LockSupport.parkNanos(this, IDLE_NANOS);
+                    continue;
                 }
-                JsonNode msg = parse(lines.buffer(), len);
-                if (len > 1024 * 1024) {
-                    lines.shrink();
+                try {
+                    setReadTimeout(READ_SLICE_MS);
+                    while (!closed.get() && idle()) {
+                        if (!readOne()) {
+                            return;
+                        }
+                    }
+                } finally {
+                    readLock.unlock();
                 }
-                dispatch(msg);
+                promote(null);
             }
         } catch (IOException | RuntimeException e) {
             terminate(e);
         }
+    }
+
+    /** No caller waits, and none did within {@link #IDLE_NANOS}: the reader thread may read. */
+    private boolean idle() {
+        return waiters.get() == 0 && System.nanoTime() - lastCallerExit >= IDLE_NANOS;
     }
 
     private void dispatch(JsonNode msg) throws IOException {
@@ -451,6 +596,9 @@ public final class QmpMonitor implements AutoCloseable {
             JsonNode err = msg.get("error");
             p.future.completeExceptionally(new QmpError(p.command, err.path("class").asText("GenericError"),
                     err.path("desc").asText("(no description)"), null));
+        }
+        if (p.waiter != null && p.waiter != Thread.currentThread()) {
+            LockSupport.unpark(p.waiter);
         }
     }
 
@@ -522,6 +670,9 @@ public final class QmpMonitor implements AutoCloseable {
         }
         for (Pending p : failed) {
             p.future.completeExceptionally(err);
+            if (p.waiter != null) {
+                LockSupport.unpark(p.waiter);
+            }
         }
         events.add(CLOSE_MARK);
     }

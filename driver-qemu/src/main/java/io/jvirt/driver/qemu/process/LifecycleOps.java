@@ -37,6 +37,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -114,6 +115,7 @@ public final class LifecycleOps {
     }
 
     private void launch(DomainObj d, Job job, DomainDef def, boolean incoming) {
+        long t0 = System.nanoTime(); // start-path checkpoints, logged at DEBUG (see docs/performance.md)
         QemuHost.checkType(def);
         if (def.type().equals("kvm")) {
             KvmStatus kvm = host.kvm();
@@ -157,6 +159,7 @@ public final class LifecycleOps {
             rb.hook(sec.labelHook(labels)).user(sec.uid(), sec.gid());
         }
         SpawnRequest req = rb.build();
+        long tPrepared = System.nanoTime();
         SpawnedProcess sp;
         try {
             sp = job.remote(() -> host.spawner().spawn(req));
@@ -164,6 +167,7 @@ public final class LifecycleOps {
             lock.close();
             throw new VirtException(e.code(), "cannot start domain '" + d.name() + "': " + e.getMessage(), e);
         }
+        long tSpawned = System.nanoTime();
         QemuRun run = new QemuRun(sp.pid(), sp.process(), dir, host.config().paths().status(d.name()));
         run.lock = lock;
         run.labelled = labels;
@@ -179,14 +183,25 @@ public final class LifecycleOps {
                 paths.monitorSocket().toString(), cmd.agentSocket() == null ? null : cmd.agentSocket().toString(),
                 Instant.now().toString(), DomainState.PAUSED.name(), StateReason.STARTING_UP.name(),
                 DomainXml.format(cmd.liveDef(), id), Map.of("api", "start", "phase", "spawned"), false, null);
-        try {
+        // the first status file (fsyncs: ~10 ms here) is written while QEMU starts up and we connect;
+        // it is on disk before cont, and before any failure handling touches the status file
+        FutureTask<Void> firstStatus = new FutureTask<>(() -> {
             saveStatus(run);
+            return null;
+        });
+        Thread.ofVirtual().name("status-" + d.name()).start(firstStatus);
+        try {
+            long tStatus = System.nanoTime();
             QmpMonitor.Options opts = QmpMonitor.Options.defaults()
                     .withCommandTimeout(host.config().jobs().monitorTimeout())
                     .withConnectTimeout(host.config().jobs().monitorTimeout());
             QmpMonitor mon = job.monitor(() -> QmpMonitor.connect(paths.monitorSocket(), listener(d, run), opts,
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
+            long tConnected = System.nanoTime();
+            awaitStatus(firstStatus);
+            long tMonitor = System.nanoTime();
+            tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
             job.remoteVoid(() -> lock.acquire(null)); // every disk and lease, before the vCPUs start
             if (incoming) {
                 return; // restore: the caller loads the stream, then sends cont
@@ -197,11 +212,21 @@ public final class LifecycleOps {
                 job.remote(lock::releaseQuietly);
                 throw e;
             }
+            long tCont = System.nanoTime();
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
             run.status = run.status.withState(DomainState.RUNNING.name(), StateReason.BOOTED.name()).withJob(null);
             saveStatus(run);
+            long tDone = System.nanoTime();
+            LOG.log(System.Logger.Level.DEBUG, "start phases of domain ''{0}'' (ms): prepare {1}, spawn {2}, status {3},"
+                    + " monitor {4}, cont {5}, running status {6}", d.name(), ms(tPrepared - t0), ms(tSpawned - tPrepared),
+                    ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tCont - tMonitor), ms(tDone - tCont));
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
+            try {
+                awaitStatus(firstStatus);
+            } catch (RuntimeException ignored) {
+                // the start failed anyway; stop() below replaces or removes the status file
+            }
             if (d.privateData() == run) {
                 run.destroying = true;
                 killAndWait(job, run);
@@ -468,6 +493,34 @@ public final class LifecycleOps {
         d.setStatus(state, reason);
         run.status = run.status.withState(state.name(), reason.name());
         saveStatus(run);
+    }
+
+    /** Waits for a status write started in the background (bounded: a local file write). */
+    private static void awaitStatus(FutureTask<Void> write) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    write.get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw new VirtException(ErrorCode.SYSTEM_ERROR, "status file write did not finish within 60 s");
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r
+                            : new VirtException(ErrorCode.SYSTEM_ERROR, "status file write failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Double ms(long nanos) {
+        return nanos / 1e6;
     }
 
     /** Writes {@code run}'s status file. */
