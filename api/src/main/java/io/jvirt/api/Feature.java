@@ -31,6 +31,8 @@ public enum Feature {
     SET_MEMORY,
     /** guest agent commands. */
     AGENT,
+    /** setting a guest user's password (through the guest agent or the hypervisor's guest tools). */
+    SET_USER_PASSWORD,
     /** statistics of disks, interfaces and memory. */
     STATS
 }

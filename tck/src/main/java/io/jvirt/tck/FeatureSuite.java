@@ -95,7 +95,8 @@ public abstract class FeatureSuite extends TckBase {
                 new Call("fsThaw", false, c -> () -> c.dom().fsThaw(List.of())),
                 new Call("interfaceAddresses", false, c -> () -> c.dom().interfaceAddresses(
                         InterfaceAddresses.Source.AGENT)),
-                new Call("guestInfo", false, c -> () -> c.dom().guestInfo()),
+                new Call("guestInfo", false, c -> () -> c.dom().guestInfo())));
+        m.put(Feature.SET_USER_PASSWORD, List.of(
                 new Call("setUserPassword", false, c -> () -> c.dom().setUserPassword("root", "x", false))));
         m.put(Feature.STATS, List.of(
                 new Call("memoryStats", true, c -> () -> c.dom().memoryStats()),

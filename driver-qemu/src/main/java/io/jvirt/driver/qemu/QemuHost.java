@@ -51,7 +51,7 @@ public final class QemuHost implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QemuHost.class.getName());
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     public static final Set<Feature> FEATURES = EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN,
-            Feature.AUTOSTART, Feature.AGENT, Feature.JOBS, Feature.SAVE);
+            Feature.AUTOSTART, Feature.AGENT, Feature.SET_USER_PASSWORD, Feature.JOBS, Feature.SAVE);
 
     private final QemuConfig config;
     private final CapsCache caps;

@@ -59,7 +59,7 @@ final class TestDriver implements HypervisorDriver {
     /** The features this driver implements; every other one answers {@code NO_SUPPORT}. */
     static final EnumSet<Feature> FEATURES =
             EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
-                    Feature.SAVE, Feature.AGENT);
+                    Feature.SAVE, Feature.AGENT, Feature.SET_USER_PASSWORD);
 
     /**
      * Settings from the URI's query.

@@ -151,7 +151,7 @@ class TestDriverTest {
     @Test
     void claimsItsFeaturesOnly() {
         assertEquals(EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND, Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS,
-                        Feature.SAVE, Feature.AGENT),
+                        Feature.SAVE, Feature.AGENT, Feature.SET_USER_PASSWORD),
                 EnumSet.copyOf(conn.capabilities().features()));
         assertEquals(16, conn.capabilities().host().cpus());
         assertTrue(conn.capabilities().guests().getFirst().domainTypes().contains("test"));

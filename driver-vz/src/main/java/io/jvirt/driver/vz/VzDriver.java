@@ -47,7 +47,7 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
     /** The optional features this driver claims. */
     public static final Set<Feature> FEATURES = Set.copyOf(EnumSet.of(Feature.PERSISTENT, Feature.SUSPEND,
             Feature.SHUTDOWN, Feature.AUTOSTART, Feature.JOBS, Feature.SNAPSHOTS, Feature.MIGRATION,
-            Feature.MANAGED_SAVE, Feature.SET_MEMORY, Feature.STATS, Feature.HOTPLUG));
+            Feature.MANAGED_SAVE, Feature.SET_MEMORY, Feature.STATS, Feature.HOTPLUG, Feature.SET_USER_PASSWORD));
 
     private final VzConfig config;
     private final SdkSession session;
@@ -120,14 +120,6 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
     @Override
     public String address() {
         return session.hostInfo().address();
-    }
-
-    @Override
-    public <T> T unwrapDomain(DomainObj dom, Class<T> type) {
-        if (type == VzGuestTools.class) {
-            return type.cast((VzGuestTools) (user, password, encrypted) -> setGuestUserPassword(dom, user, password, encrypted));
-        }
-        return null;
     }
 
     @Override
@@ -289,12 +281,9 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
         }, h -> h.suspendToDisk(), false);
     }
 
-    /**
-     * Sets a guest user's password through the SDK's guest tools (group 2). Reached with
-     * {@code domain.unwrap(VzGuestTools.class)}, not through {@link HypervisorDriver#setUserPassword},
-     * which is the guest agent's and answers {@code NO_SUPPORT} here.
-     */
-    void setGuestUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
+    /** Sets a guest user's password through the SDK's guest tools (group 2). */
+    @Override
+    public void setUserPassword(DomainObj dom, String user, String password, boolean encrypted) {
         if (user == null || user.isEmpty()) {
             throw new VirtException(ErrorCode.INVALID_ARG, "setUserPassword: user name must not be empty");
         }
