@@ -140,6 +140,18 @@ public final class QmpMonitor implements AutoCloseable {
             throw new IOException("QEMU monitor closed the connection before its greeting");
         }
         JsonNode msg = parse(lines.buffer(), len);
+        // a client that connects while QEMU is still starting may see its first events (e.g. RESUME)
+        // before the greeting; they predate the session, and the driver reconciles state with
+        // query-status anyway, so they are skipped (a bounded number of them)
+        for (int skipped = 0; msg.isObject() && msg.has("event") && !msg.has("QMP") && skipped < 64; skipped++) {
+            LOG.log(System.Logger.Level.DEBUG, "QMP event before the greeting on {0} skipped: {1}", path,
+                    abbreviate(msg.toString()));
+            len = lines.next();
+            if (len < 0) {
+                throw new IOException("QEMU monitor closed the connection before its greeting");
+            }
+            msg = parse(lines.buffer(), len);
+        }
         if (!msg.isObject() || !msg.has("QMP")) {
             throw new IOException("QEMU monitor sent no QMP greeting: " + abbreviate(msg.toString()));
         }
@@ -273,7 +285,7 @@ public final class QmpMonitor implements AutoCloseable {
      *         {@link #execute(String, JsonNode, Duration)} throws
      */
     public CompletableFuture<JsonNode> executeAsync(String command, JsonNode arguments, Duration timeout) {
-        return send(command, arguments, timeout, false, null).future;
+        return PlatformIo.run(() -> send(command, arguments, timeout, false, null), timeout.plusSeconds(5)).future;
     }
 
     /**
@@ -389,6 +401,11 @@ public final class QmpMonitor implements AutoCloseable {
     }
 
     private JsonNode call(String command, JsonNode arguments, Duration timeout, boolean raw, FileDescriptor fd) {
+        // socket I/O stays on platform threads (see PlatformIo); the call bounds itself by its deadline
+        return PlatformIo.run(() -> callHere(command, arguments, timeout, raw, fd), timeout.plusSeconds(5));
+    }
+
+    private JsonNode callHere(String command, JsonNode arguments, Duration timeout, boolean raw, FileDescriptor fd) {
         Thread me = Thread.currentThread();
         boolean interrupted = false;
         waiters.incrementAndGet();

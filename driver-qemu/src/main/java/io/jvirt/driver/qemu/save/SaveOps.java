@@ -316,6 +316,19 @@ public final class SaveOps {
 
     /** Starts a domain from a save image: QEMU with {@code -incoming defer}, the stream fed from the file. */
     public DomainObj restore(Path file) {
+        try {
+            return restoreOnce(file);
+        } catch (VirtException e) {
+            // a previous run of the same domain may still be stopping: its object was handed to us by
+            // addOrGet and then removed while we waited for its job; one more try gets a fresh object
+            if (e.code() != ErrorCode.NO_DOMAIN) {
+                throw e;
+            }
+            return restoreOnce(file);
+        }
+    }
+
+    private DomainObj restoreOnce(Path file) {
         Path src = file.toAbsolutePath().normalize();
         SaveImage img = SaveImage.read(src);
         DomainDef def;
