@@ -375,15 +375,18 @@ public final class SaveOps {
             } catch (RuntimeException e) {
                 job.fail(e.getMessage());
                 if (d.privateData() instanceof QemuRun run) {
-                    if (job.isCancelled()) {
-                        // QEMU exited (the monitor's end is being handled) or a destroy runs: let it finish
-                        awaitStopped(d, run);
-                    } else {
+                    if (!job.isCancelled()) {
                         try (Job nested = job.beginNested()) {
                             host.lifecycle().failStart(d, nested);
                         } catch (RuntimeException e2) {
+                            // typically: QEMU exited and the monitor's end handler cancelled this job first
                             e.addSuppressed(e2);
                         }
+                    }
+                    if (d.privateData() == run) {
+                        // QEMU exited (the monitor's end is being handled) or a destroy runs: never return
+                        // before that stop is done, or the caller sees a domain that vanishes under it
+                        awaitStopped(d, run);
                     }
                 }
                 if (added.added() && !d.isActive() && !d.isRemoved() && !d.isPersistent()) {
