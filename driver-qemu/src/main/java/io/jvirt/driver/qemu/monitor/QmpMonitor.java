@@ -24,7 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +35,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -44,8 +44,13 @@ import java.util.function.BooleanSupplier;
 /**
  * A client of one QEMU's QMP monitor over its unix socket.
  *
- * <p>Commands carry ids and may be pipelined from any number of threads: each one registers a
- * future and is written under a short write lock. Reading is leader/follower: one thread at a time
+ * <p>Commands may be pipelined from any number of threads: each one registers a future and is
+ * written under a short write lock. Replies are matched by id. QEMU's monitor reads its socket one
+ * byte per main-loop turn (several microseconds a byte), so the bytes of a command are most of a
+ * round trip's cost: ids are the smallest free integers, and one command at a time (normally the
+ * only one in flight) goes without an id at all. In-band commands are answered in order and
+ * without an id exactly when they were sent without one, so the one reply without an id belongs
+ * to that command; its slot stays taken after a timeout until the late reply has come and gone. Reading is leader/follower: one thread at a time
  * holds the read lock and reads messages, completing whichever command each reply belongs to. A
  * thread waiting in {@link #execute} takes the read lock itself when it is free and reads until its
  * own reply arrives, so a lone caller gets its reply without a hand-off between threads; callers
@@ -95,10 +100,18 @@ public final class QmpMonitor implements AutoCloseable {
         }
     }
 
-    /** A command awaiting its reply; {@code waiter} is the thread in {@link #execute}, or null (async). */
-    private record Pending(String command, boolean raw, CompletableFuture<JsonNode> future,
+    /**
+     * A command awaiting its reply; {@code id} is {@link #NO_ID} for the one sent without an id;
+     * {@code waiter} is the thread in {@link #execute}, or null (async).
+     */
+    private record Pending(int id, String command, boolean raw, CompletableFuture<JsonNode> future,
                            Thread waiter, long deadline, Duration timeout) {
     }
+
+    private static final int NO_ID = -1;
+    /** Holds the id-less slot after its command timed out, until the late reply arrives. */
+    private static final Pending EXPIRED_NO_ID = new Pending(NO_ID, "(timed out)", false, new CompletableFuture<>(),
+            null, 0, Duration.ZERO);
 
     private final Path path;
     private final AFUNIXSocket socket;
@@ -114,14 +127,13 @@ public final class QmpMonitor implements AutoCloseable {
     private final AtomicInteger waiters = new AtomicInteger();
     private volatile long lastCallerExit = System.nanoTime();
     private int soTimeout = -1; // guarded by readLock
-    private final AtomicLong ids = new AtomicLong();
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> expired = new LinkedHashMap<>(64, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 1024;
-        }
-    };
+    /** Ids in use: by a pending command, or by a timed-out one whose late reply has not come. Guarded by itself. */
+    private final BitSet usedIds = new BitSet();
+    /** Ids of timed-out commands whose late reply is still due. Guarded by {@link #usedIds}. */
+    private final BitSet expiredIds = new BitSet();
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    /** The command in flight without an id, {@link #EXPIRED_NO_ID}, or null when the slot is free. */
+    private final AtomicReference<Pending> noIdSlot = new AtomicReference<>();
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Throwable closeCause;
@@ -245,7 +257,8 @@ public final class QmpMonitor implements AutoCloseable {
 
     /** How many commands are waiting for a reply. */
     public int pendingCount() {
-        return pending.size();
+        Pending bare = noIdSlot.get();
+        return pending.size() + (bare != null && bare != EXPIRED_NO_ID ? 1 : 0);
     }
 
     /** Runs {@code command} without arguments with the default timeout; returns its {@code return} member. */
@@ -327,19 +340,22 @@ public final class QmpMonitor implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (closed.get()) {
             future.completeExceptionally(closedError());
-            return new Pending(command, raw, future, waiter, deadline, timeout);
+            return new Pending(NO_ID, command, raw, future, waiter, deadline, timeout);
         }
-        String id = "jv-" + ids.incrementAndGet();
-        byte[] bytes = encode(command, arguments, id);
-        Pending p = new Pending(command, raw, future, waiter, deadline, timeout);
-        pending.put(id, p);
+        Pending p = new Pending(NO_ID, command, raw, future, waiter, deadline, timeout);
+        if (!noIdSlot.compareAndSet(null, p)) {
+            p = new Pending(allocateId(), command, raw, future, waiter, deadline, timeout);
+            pending.put(p.id, p);
+        }
+        byte[] bytes = encode(command, arguments, p.id);
         if (waiter == null) {
             // nobody waits in call(), which enforces the deadline itself: a timer does
-            ScheduledFuture<?> t = TIMER.schedule(() -> expire(id, p), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Pending timed = p;
+            ScheduledFuture<?> t = TIMER.schedule(() -> expire(timed), timeout.toNanos(), TimeUnit.NANOSECONDS);
             future.whenComplete((r, e) -> t.cancel(false));
         }
-        if (closed.get()) { // closed between the check and put: terminate() may have missed us
-            if (pending.remove(id, p)) {
+        if (closed.get()) { // closed between the check and registering: terminate() may have missed us
+            if (unregister(p)) {
                 future.completeExceptionally(closedError());
             }
             return p;
@@ -366,7 +382,7 @@ public final class QmpMonitor implements AutoCloseable {
     }
 
     /** The command as one line, line end included, written straight by a generator (no tree). */
-    private static byte[] encode(String command, JsonNode arguments, String id) {
+    private static byte[] encode(String command, JsonNode arguments, int id) {
         try (ByteArrayBuilder buf = new ByteArrayBuilder(128)) {
             try (JsonGenerator g = MAPPER.getFactory().createGenerator(buf)) {
                 g.writeStartObject();
@@ -375,7 +391,9 @@ public final class QmpMonitor implements AutoCloseable {
                     g.writeFieldName("arguments");
                     MAPPER.writeTree(g, arguments);
                 }
-                g.writeStringField("id", id);
+                if (id != NO_ID) {
+                    g.writeNumberField("id", id);
+                }
                 g.writeEndObject();
             }
             buf.write('\n');
@@ -385,11 +403,19 @@ public final class QmpMonitor implements AutoCloseable {
         }
     }
 
-    private void expire(String id, Pending p) {
-        if (pending.remove(id, p)) {
-            synchronized (expired) {
-                expired.put(id, Boolean.TRUE);
+    private void expire(Pending p) {
+        boolean expiredNow;
+        if (p.id == NO_ID) {
+            expiredNow = noIdSlot.compareAndSet(p, EXPIRED_NO_ID); // the late reply will still come without an id
+        } else {
+            expiredNow = pending.remove(p.id, p);
+            if (expiredNow) {
+                synchronized (usedIds) {
+                    expiredIds.set(p.id); // stays used until its late reply arrives
+                }
             }
+        }
+        if (expiredNow) {
             p.future.completeExceptionally(new VirtException(ErrorCode.OPERATION_TIMEOUT, "QEMU monitor at " + path
                     + ": no reply to '" + p.command + "' within " + p.timeout.toMillis() + " ms"));
         }
@@ -411,19 +437,13 @@ public final class QmpMonitor implements AutoCloseable {
         waiters.incrementAndGet();
         try {
             Pending p = send(command, arguments, timeout, raw, me, fd);
-            String id = null;
             while (!p.future.isDone()) {
                 if (Thread.interrupted()) {
                     interrupted = true; // the command's own timeout bounds this wait
                 }
                 long left = p.deadline - System.nanoTime();
                 if (left <= 0) {
-                    if (id == null) {
-                        id = idOf(p);
-                    }
-                    if (id != null) {
-                        expire(id, p);
-                    }
+                    expire(p);
                     continue; // done now, or completed by someone else meanwhile
                 }
                 if (readLock.tryLock()) {
@@ -447,13 +467,32 @@ public final class QmpMonitor implements AutoCloseable {
         }
     }
 
-    private String idOf(Pending p) {
-        for (Map.Entry<String, Pending> e : pending.entrySet()) {
-            if (e.getValue() == p) {
-                return e.getKey();
-            }
+    /** The smallest id not in use. */
+    private int allocateId() {
+        synchronized (usedIds) {
+            int id = usedIds.nextClearBit(0);
+            usedIds.set(id);
+            return id;
         }
-        return null;
+    }
+
+    private void releaseId(int id) {
+        synchronized (usedIds) {
+            usedIds.clear(id);
+            expiredIds.clear(id);
+        }
+    }
+
+    /** Takes {@code p} out of the pending set; false if a reply, timeout or close took it first. */
+    private boolean unregister(Pending p) {
+        if (p.id == NO_ID) {
+            return noIdSlot.compareAndSet(p, null);
+        }
+        if (pending.remove(p.id, p)) {
+            releaseId(p.id);
+            return true;
+        }
+        return false;
     }
 
     /** Reads messages (holding the read lock) until {@code mine} is done or its deadline passes. */
@@ -510,6 +549,10 @@ public final class QmpMonitor implements AutoCloseable {
             if (p.waiter != null && p.waiter != me && !p.future.isDone()) {
                 LockSupport.unpark(p.waiter);
             }
+        }
+        Pending bare = noIdSlot.get();
+        if (bare != null && bare.waiter != null && bare.waiter != me && !bare.future.isDone()) {
+            LockSupport.unpark(bare.waiter);
         }
     }
 
@@ -591,19 +634,34 @@ public final class QmpMonitor implements AutoCloseable {
                     + abbreviate(msg.toString()));
         }
         JsonNode idNode = msg.get("id");
-        if (idNode == null || !idNode.isTextual()) {
-            throw new IOException("QEMU monitor sent a reply without an id: " + abbreviate(msg.toString()));
-        }
-        String id = idNode.asText();
-        Pending p = pending.remove(id);
-        if (p == null) {
-            synchronized (expired) {
-                if (expired.remove(id) != null) {
+        Pending p;
+        if (idNode == null) {
+            p = noIdSlot.get();
+            if (p == null) {
+                throw new IOException("QEMU monitor sent a reply without an id while no command without one was "
+                        + "waiting: " + abbreviate(msg.toString()));
+            }
+            noIdSlot.set(null); // only this thread (the reader holding the read lock) frees a taken slot
+            if (p == EXPIRED_NO_ID) {
+                LOG.log(System.Logger.Level.DEBUG, "late reply to a timed-out command ignored");
+                return;
+            }
+        } else {
+            int id = idNode.isIntegralNumber() && idNode.canConvertToInt() ? idNode.intValue() : NO_ID;
+            p = id < 0 ? null : pending.remove(id);
+            if (p == null) {
+                boolean late;
+                synchronized (usedIds) {
+                    late = id >= 0 && expiredIds.get(id);
+                }
+                if (late) {
+                    releaseId(id);
                     LOG.log(System.Logger.Level.DEBUG, "late reply to timed-out command {0} ignored", id);
                     return;
                 }
+                throw new IOException("QEMU monitor sent a reply with an unknown id " + abbreviate(idNode.toString()));
             }
-            throw new IOException("QEMU monitor sent a reply with an unknown id " + abbreviate(idNode.toString()));
+            releaseId(id);
         }
         if (p.raw) {
             p.future.complete(msg);
@@ -679,11 +737,15 @@ public final class QmpMonitor implements AutoCloseable {
         closeQuietly(socket);
         VirtException err = closedError();
         List<Pending> failed = new ArrayList<>();
-        for (String id : List.copyOf(pending.keySet())) {
+        for (Integer id : List.copyOf(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
                 failed.add(p);
             }
+        }
+        Pending bare = noIdSlot.getAndSet(null);
+        if (bare != null && bare != EXPIRED_NO_ID) {
+            failed.add(bare);
         }
         for (Pending p : failed) {
             p.future.completeExceptionally(err);

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.jvirt.driver.qemu.testutil.FakeQmpPeer.handshake;
-import static io.jvirt.driver.qemu.testutil.FakeQmpPeer.idOf;
+import static io.jvirt.driver.qemu.testutil.FakeQmpPeer.reply;
 import static io.jvirt.driver.qemu.testutil.FakeQmpPeer.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -154,10 +154,50 @@ class QmpMonitorFaultTest {
     }
 
     @Test
-    void replyWithoutIdIsAnError() throws Exception {
+    void replyWithoutIdWhileNoneIsDueIsAnError() throws Exception {
         CloseLatch latch = new CloseLatch();
-        VirtException e = commandFailsWith("{\"return\": {}}\n", latch);
-        assertTrue(e.getMessage().contains("without an id"), e.getMessage());
+        try (FakeQmpPeer peer = FakeQmpPeer.start(sock(), (in, out) -> {
+            handshake(in, out);
+            send(out, "{\"return\": {}}\n"); // nothing was asked
+            Thread.sleep(10_000);
+        }); QmpMonitor mon = connect(latch)) {
+            assertTrue(latch.closed.await(2, TimeUnit.SECONDS), "listener not told");
+            assertTrue(latch.error.get().getMessage().contains("without an id"), latch.error.get().getMessage());
+            VirtException e = assertThrows(VirtException.class, () -> mon.execute("query-status"));
+            assertTrue(e.getMessage().contains("without an id"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLoneCommandGoesWithoutAnIdAndConcurrentOnesGetSmallIds() throws Exception {
+        java.util.List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (FakeQmpPeer peer = FakeQmpPeer.start(sock(), (in, out) -> {
+            handshake(in, out);
+            String a = in.readLine();
+            String b = in.readLine();
+            String c = in.readLine();
+            lines.addAll(java.util.List.of(a, b, c));
+            // answer out of order: ids route the replies, the one without an id goes to its command
+            send(out, reply(c, "{\"n\": \"c\"}"));
+            send(out, reply(a, "{\"n\": \"a\"}"));
+            send(out, reply(b, "{\"n\": \"b\"}"));
+            String d = in.readLine();
+            lines.add(d);
+            send(out, reply(d, "{\"n\": \"d\"}"));
+            Thread.sleep(5000);
+        }); QmpMonitor mon = connect(QmpListener.ignoring())) {
+            CompletableFuture<com.fasterxml.jackson.databind.JsonNode> a = mon.executeAsync("query-a", null, Duration.ofSeconds(5));
+            CompletableFuture<com.fasterxml.jackson.databind.JsonNode> b = mon.executeAsync("query-b", null, Duration.ofSeconds(5));
+            CompletableFuture<com.fasterxml.jackson.databind.JsonNode> c = mon.executeAsync("query-c", null, Duration.ofSeconds(5));
+            assertEquals("a", a.get(5, TimeUnit.SECONDS).path("n").asText());
+            assertEquals("b", b.get(5, TimeUnit.SECONDS).path("n").asText());
+            assertEquals("c", c.get(5, TimeUnit.SECONDS).path("n").asText());
+            assertEquals("d", mon.execute("query-d").path("n").asText());
+            assertEquals("{\"execute\":\"query-a\"}", lines.get(0));
+            assertEquals("{\"execute\":\"query-b\",\"id\":0}", lines.get(1));
+            assertEquals("{\"execute\":\"query-c\",\"id\":1}", lines.get(2));
+            assertEquals("{\"execute\":\"query-d\"}", lines.get(3), "the slot is free again once its reply came");
+        }
     }
 
     @Test
@@ -243,8 +283,8 @@ class QmpMonitorFaultTest {
             handshake(in, out);
             String slow = in.readLine();
             String next = in.readLine(); // the second command, sent after the first timed out
-            send(out, "{\"return\": {\"late\": true}, \"id\": " + idOf(slow) + "}\n");
-            send(out, "{\"return\": {\"status\": \"running\"}, \"id\": " + idOf(next) + "}\n");
+            send(out, reply(slow, "{\"late\": true}"));
+            send(out, reply(next, "{\"status\": \"running\"}"));
             lateSent.countDown();
             Thread.sleep(5000);
         }); QmpMonitor mon = connect(QmpListener.ignoring())) {
@@ -295,14 +335,14 @@ class QmpMonitorFaultTest {
             send(out, FakeQmpPeer.GREETING);
             String caps = in.readLine();
             send(out, FakeQmpPeer.GREETING); // QEMU replaying "opened" for an early client
-            send(out, "{\"return\": {}, \"id\": " + idOf(caps) + "}\n");
+            send(out, reply(caps, "{}"));
             String again = in.readLine();
             if (!again.contains("qmp_capabilities")) {
                 throw new AssertionError("expected renegotiation, got " + again);
             }
-            send(out, "{\"return\": {}, \"id\": " + idOf(again) + "}\n");
+            send(out, reply(again, "{}"));
             String q = in.readLine();
-            send(out, "{\"return\": {\"status\": \"running\"}, \"id\": " + idOf(q) + "}\n");
+            send(out, reply(q, "{\"status\": \"running\"}"));
             Thread.sleep(5000);
         }); QmpMonitor mon = connect(QmpListener.ignoring())) {
             assertEquals("running", mon.execute("query-status").path("status").asText());

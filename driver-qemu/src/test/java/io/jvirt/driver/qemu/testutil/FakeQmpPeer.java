@@ -52,15 +52,24 @@ public final class FakeQmpPeer implements AutoCloseable {
     public static void handshake(BufferedReader in, OutputStream out) throws IOException {
         send(out, GREETING);
         String cmd = in.readLine();
-        send(out, "{\"return\": {}, \"id\": " + idOf(cmd) + "}\r\n");
+        send(out, reply(cmd, "{}"));
     }
 
-    /** The id member of a command line, as JSON text. */
-    public static String idOf(String cmd) {
+    /**
+     * The reply to the command line {@code cmd}: {@code {"return": RET}} with the command's id, or
+     * without one when the command had none (as QEMU answers).
+     */
+    public static String reply(String cmd, String ret) {
         int i = cmd.indexOf("\"id\":");
-        int start = cmd.indexOf('"', i + 5);
-        int end = cmd.indexOf('"', start + 1);
-        return cmd.substring(start, end + 1);
+        if (i < 0) {
+            return "{\"return\": " + ret + "}\r\n";
+        }
+        int start = i + 5;
+        int end = start;
+        while (end < cmd.length() && cmd.charAt(end) != ',' && cmd.charAt(end) != '}') {
+            end++;
+        }
+        return "{\"return\": " + ret + ", \"id\": " + cmd.substring(start, end).trim() + "}\r\n";
     }
 
     public static void send(OutputStream out, String text) throws IOException {
