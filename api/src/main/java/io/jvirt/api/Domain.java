@@ -81,8 +81,12 @@ public interface Domain extends Wrapper {
     /** Resumes paused vCPUs. */
     void resume();
 
-    /** Removes the persistent definition; a running domain becomes transient. */
-    void undefine();
+    /**
+     * Removes the persistent definition; a running domain becomes transient. Refused with
+     * {@code OPERATION_INVALID} while the domain has snapshots or a managed-save image, unless
+     * {@code options} say to delete them too.
+     */
+    void undefine(UndefineOption... options);
 
     /** The running long job, or the last completed one. */
     JobInfo jobInfo();

@@ -1,8 +1,10 @@
 package io.jvirt.cli;
 
 import io.jvirt.api.Domain;
+import io.jvirt.api.UndefineOption;
 import io.jvirt.api.xml.DomainXml;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -12,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Commands that add or remove definitions: {@code define}, {@code create}, {@code undefine}. */
 final class DefineCommands {
@@ -84,10 +88,24 @@ final class DefineCommands {
         @Parameters(paramLabel = "DOMAIN", description = "domain name, id or uuid")
         String name;
 
+        @Option(names = "--snapshots-metadata", description = "delete the domain's snapshots too")
+        boolean snapshots;
+
+        @Option(names = "--managed-save", description = "delete the domain's managed-save image too")
+        boolean managedSave;
+
         @Override
         protected void execute() {
             Domain dom = domain(name);
-            attempt("Failed to undefine domain '" + name + "'", dom::undefine);
+            List<UndefineOption> opts = new ArrayList<>();
+            if (snapshots) {
+                opts.add(UndefineOption.SNAPSHOTS_METADATA);
+            }
+            if (managedSave) {
+                opts.add(UndefineOption.MANAGED_SAVE);
+            }
+            attempt("Failed to undefine domain '" + name + "'",
+                    () -> dom.undefine(opts.toArray(UndefineOption[]::new)));
             out().println("Domain '" + name + "' has been undefined");
         }
     }

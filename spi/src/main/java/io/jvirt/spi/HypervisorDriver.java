@@ -53,6 +53,15 @@ public interface HypervisorDriver extends AutoCloseable {
 
     void undefine(DomainObj dom);
 
+    /**
+     * Undefines with options. A driver that keeps snapshots or managed-save images overrides this
+     * and refuses ({@code OPERATION_INVALID}) while they exist and the matching option is absent;
+     * the default, for drivers that keep neither, ignores the options.
+     */
+    default void undefine(DomainObj dom, java.util.Set<io.jvirt.api.UndefineOption> options) {
+        undefine(dom);
+    }
+
     void start(DomainObj dom);
 
     void shutdown(DomainObj dom, ShutdownMode mode);

@@ -8,6 +8,7 @@ import io.jvirt.api.Feature;
 import io.jvirt.api.ListFilter;
 import io.jvirt.api.MigrateOptions;
 import io.jvirt.api.StateReason;
+import io.jvirt.api.UndefineOption;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.api.xml.DomainXml;
@@ -136,6 +137,30 @@ public abstract class LifecycleSuite extends TckBase {
         assertFalse(d.isPersistent());
         assertFails(ErrorCode.OPERATION_INVALID, d::undefine);
         d.destroy();
+        assertFails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainByName(n));
+    }
+
+    @Test
+    public void undefineKeepsAManagedSaveImageUnlessAsked() {
+        String n = name("undef-msave");
+        Domain d = defineOrNoSupport(domainXml(n));
+        if (d == null) {
+            return;
+        }
+        d.start();
+        if (!claims(Feature.MANAGED_SAVE)) {
+            assertFails(ErrorCode.NO_SUPPORT, d::managedSave);
+            d.destroy();
+            d.undefine();
+            return;
+        }
+        d.managedSave();
+        assertTrue(d.hasManagedSave());
+        VirtException e = assertFails(ErrorCode.OPERATION_INVALID, d::undefine);
+        assertTrue(e.getMessage().contains("managed save"), e.getMessage());
+        assertTrue(d.isPersistent(), "a refused undefine changes nothing");
+        assertTrue(d.hasManagedSave(), "a refused undefine keeps the image");
+        d.undefine(UndefineOption.MANAGED_SAVE);
         assertFails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainByName(n));
     }
 

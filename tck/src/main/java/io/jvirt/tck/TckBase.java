@@ -123,7 +123,8 @@ public abstract class TckBase {
             }
             try {
                 if (d.isPersistent()) {
-                    d.undefine();
+                    // the clean-up deletes whatever a failed test left behind
+                    d.undefine(io.jvirt.api.UndefineOption.values());
                 }
             } catch (VirtException e) {
                 LOG.log(Level.DEBUG, "clean-up undefine of " + d.name() + ": " + e.getMessage());

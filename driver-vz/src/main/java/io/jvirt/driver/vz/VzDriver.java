@@ -12,6 +12,7 @@ import io.jvirt.api.JobInfo;
 import io.jvirt.api.MigrateOptions;
 import io.jvirt.api.ShutdownMode;
 import io.jvirt.api.Version;
+import io.jvirt.api.UndefineOption;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.driver.vz.cache.SdkEventPump;
@@ -207,13 +208,33 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
 
     @Override
     public void undefine(DomainObj dom) {
+        undefine(dom, Set.of());
+    }
+
+    @Override
+    public void undefine(DomainObj dom, Set<UndefineOption> options) {
         boolean[] wasActive = new boolean[1];
         calls.group2(dom, JobKind.MODIFY, "undefine", d -> {
             if (!d.isPersistent()) {
                 throw VirtException.invalid("cannot undefine transient domain '" + d.name() + "'");
             }
+            if (VzCache.priv(d).managedSave && !options.contains(UndefineOption.MANAGED_SAVE)) {
+                throw VirtException.invalid("Refusing to undefine domain '" + d.name() + "' while its managed save "
+                        + "image exists (undefine with the managed-save option to delete it too)");
+            }
             wasActive[0] = d.isActive();
-        }, h -> wasActive[0] ? h.setTransient(true) : h.unregister(), true);
+        }, h -> {
+            // checked under the job (lock dropped): a snapshot create is a job too, so none can slip in
+            if (!options.contains(UndefineOption.SNAPSHOTS_METADATA)) {
+                int n = calls.await(dom, session.listSnapshots(dom.uuid())).size();
+                if (n > 0) {
+                    throw VirtException.invalid("Refusing to undefine domain '" + dom.name() + "' while " + n
+                            + " snapshot" + (n == 1 ? "" : "s") + " exist (undefine with the snapshots-metadata option "
+                            + "to delete them too)");
+                }
+            }
+            return wasActive[0] ? h.setTransient(true) : h.unregister();
+        }, true);
         try (var l = dom.locked()) {
             if (wasActive[0]) {
                 cache.emit(dom, Lifecycle.UNDEFINED, "Removed");

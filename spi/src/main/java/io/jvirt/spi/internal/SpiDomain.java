@@ -14,6 +14,7 @@ import io.jvirt.api.InterfaceStats;
 import io.jvirt.api.JobInfo;
 import io.jvirt.api.MigrateOptions;
 import io.jvirt.api.ShutdownMode;
+import io.jvirt.api.UndefineOption;
 import io.jvirt.api.VirtException;
 import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.HypervisorDriver;
@@ -21,9 +22,11 @@ import io.jvirt.spi.HypervisorDriver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -155,8 +158,12 @@ public final class SpiDomain implements Domain {
     }
 
     @Override
-    public void undefine() {
-        driver().undefine(obj());
+    public void undefine(UndefineOption... options) {
+        Set<UndefineOption> set = EnumSet.noneOf(UndefineOption.class);
+        for (UndefineOption o : options) {
+            set.add(Objects.requireNonNull(o, "undefine option"));
+        }
+        driver().undefine(obj(), set);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.jvirt.api.ErrorCode;
 import io.jvirt.api.Feature;
 import io.jvirt.api.JobInfo;
 import io.jvirt.api.StateReason;
+import io.jvirt.api.UndefineOption;
 import io.jvirt.api.VirtException;
 import io.jvirt.api.xml.DomainDef;
 import io.jvirt.api.xml.DomainXml;
@@ -46,8 +47,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code FeatureSuite} checks the running case). The suite defines its domains, so a driver that
  * claims SNAPSHOTS must claim {@link Feature#PERSISTENT} too.
  *
- * <p>Not checked, because the API has no flags for it: libvirt refuses to undefine a domain that
- * has snapshots unless told to drop their metadata; drivers differ there.
+ * <p>Undefine keeps snapshots: a domain that has any is not undefined unless
+ * {@link UndefineOption#SNAPSHOTS_METADATA} says to delete them too (as libvirt refuses without
+ * its flag).
  */
 public abstract class SnapshotSuite extends TckBase {
     private static final System.Logger LOG = System.getLogger(SnapshotSuite.class.getName());
@@ -231,6 +233,26 @@ public abstract class SnapshotSuite extends TckBase {
         assertEquals(chosen.name(), d.snapshot(chosen.name()).name());
         assertEquals("no name", SnapshotDoc.parse(chosen.xml()).description());
         assertNames(Set.of("a & <b> 'c'", chosen.name()), d.listSnapshots(), "listSnapshots");
+    }
+
+    @Test
+    public void undefineKeepsSnapshotsUnlessAsked() {
+        Domain d = defined("snap-undef");
+        if (d == null) {
+            return; // neither SNAPSHOTS nor PERSISTENT: nothing to undefine
+        }
+        DomainSnapshot s = create(d, snapshotXml("kept", "must survive a plain undefine"));
+        if (s == null) {
+            d.undefine();
+            return;
+        }
+        String n = d.name();
+        VirtException e = assertFails(ErrorCode.OPERATION_INVALID, d::undefine);
+        assertTrue(e.getMessage().contains("snapshot"), e.getMessage());
+        assertTrue(d.isPersistent(), "a refused undefine changes nothing");
+        assertNames(Set.of("kept"), d.listSnapshots(), "snapshots after a refused undefine");
+        d.undefine(UndefineOption.SNAPSHOTS_METADATA);
+        assertFails(ErrorCode.NO_DOMAIN, () -> conn.lookupDomainByName(n));
     }
 
     @Test
