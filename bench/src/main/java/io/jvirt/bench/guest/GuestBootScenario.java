@@ -1,5 +1,7 @@
 package io.jvirt.bench.guest;
 
+import io.jvirt.testkit.TestGuestImage;
+
 import com.google.auto.service.AutoService;
 import io.jvirt.api.VirtException;
 import io.jvirt.bench.Report;

@@ -2,6 +2,7 @@ package io.jvirt.lock.lockd;
 
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
+import io.jvirt.testkit.LockOwnerProcess;
 import io.jvirt.spi.lock.LockManager;
 import io.jvirt.spi.lock.LockManagers;
 import io.jvirt.spi.lock.LockResource;
@@ -75,17 +76,17 @@ class LockdTwoHostsTest {
         return m;
     }
 
-    private OwnerProcess owner(LockManager m, String name, LockResource... resources) throws Exception {
-        OwnerProcess o = OwnerProcess.start(m, name, List.of(resources), tmp);
+    private LockOwnerProcess owner(LockManager m, String name, LockResource... resources) throws Exception {
+        LockOwnerProcess o = LockOwnerProcess.start(m, name, List.of(resources), tmp);
         cleanup.add(o);
         return o;
     }
 
-    private static void acquire(OwnerProcess o) {
-        o.session.acquire(null, Set.of(), List.of());
+    private static void acquire(LockOwnerProcess o) {
+        o.session().acquire(null, Set.of(), List.of());
     }
 
-    private static VirtException busy(OwnerProcess o, String disk, String holder) {
+    private static VirtException busy(LockOwnerProcess o, String disk, String holder) {
         VirtException e = assertThrows(VirtException.class, () -> acquire(o));
         assertEquals(ErrorCode.RESOURCE_BUSY, e.code(), e::toString);
         assertTrue(e.getMessage().startsWith("resource busy: " + disk + " is locked by "), e.getMessage());
@@ -117,21 +118,21 @@ class LockdTwoHostsTest {
         DaemonProcess daemon = daemon("lockd");
         LockManager a = host("hostA", daemon.socket, true, "");
         LockManager b = host("hostB", daemon.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED), d(readonly, DiskMode.READONLY));
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED), d(readonly, DiskMode.READONLY));
         acquire(vmA);
-        String state = vmA.session.inquire();
+        String state = vmA.session().inquire();
         assertTrue(state.contains(LockdLockManager.leaseName(disk.toString())) && state.contains("\"exclusive\""), state);
         assertTrue(!state.contains("cdrom.iso"), "read-only disks take no lock by default: " + state);
 
-        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         busy(vmB, disk.toString(), "domain 'vmA'");
-        OwnerProcess vmB2 = owner(b, "vmB2", d(shared, DiskMode.SHARED), d(readonly, DiskMode.READONLY));
+        LockOwnerProcess vmB2 = owner(b, "vmB2", d(shared, DiskMode.SHARED), d(readonly, DiskMode.READONLY));
         acquire(vmB2);
         // a shared disk cannot be taken exclusively while shared
         busy(owner(b, "vmB3", d(shared, DiskMode.EXCLUSIVE)), shared.toString(), "domain '");
 
         // release keeps the state; the disk is then free for B, and A cannot take it back
-        String released = vmA.session.release();
+        String released = vmA.session().release();
         assertTrue(released.contains("exclusive"), released);
         acquire(vmB);
         busy(vmA, disk.toString(), "domain 'vmB'");
@@ -139,7 +140,7 @@ class LockdTwoHostsTest {
         // kill -9 of B's owner process frees its disks
         vmB.kill9();
         eventually(() -> acquire(vmA));
-        assertTrue(vmA.session.inquire().contains("exclusive"));
+        assertTrue(vmA.session().inquire().contains("exclusive"));
     }
 
     @Test
@@ -147,9 +148,9 @@ class LockdTwoHostsTest {
         DaemonProcess daemon = daemon("lockd");
         LockManager a = host("hostA", daemon.socket, true, "readonly_disks = \"shared\"\n");
         LockManager b = host("hostB", daemon.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(readonly, DiskMode.READONLY));
+        LockOwnerProcess vmA = owner(a, "vmA", d(readonly, DiskMode.READONLY));
         acquire(vmA);
-        assertTrue(vmA.session.inquire().contains("\"shared\""), vmA.session.inquire());
+        assertTrue(vmA.session().inquire().contains("\"shared\""), vmA.session().inquire());
         busy(owner(b, "writer", d(readonly, DiskMode.EXCLUSIVE)), readonly.toString(), "domain 'vmA'");
         acquire(owner(b, "reader", d(readonly, DiskMode.READONLY)));
     }
@@ -160,9 +161,9 @@ class LockdTwoHostsTest {
         DaemonProcess d2 = daemon("lockd2");
         LockManager a = host("hostA", d1.socket, true, "");
         LockManager b = host("hostB", d2.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
         acquire(vmA);
-        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         busy(vmB, disk.toString(), "domain 'vmA'");
         // a shared holder on the other daemon is named as such (not by a stale lease-file note)
         busy(owner(b, "vmB3", d(shared, DiskMode.EXCLUSIVE)), shared.toString(), "a shared lock held by another open file");
@@ -175,10 +176,10 @@ class LockdTwoHostsTest {
     void directLocksInteroperateWithPosixByteZeroLocks() throws Exception {
         DaemonProcess daemon = daemon("lockd");
         LockManager a = host("hostA", daemon.socket, false, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
         acquire(vmA);
         assertEquals("busy", posix(disk, false));
-        vmA.session.release();
+        vmA.session().release();
         Process holder = new ProcessBuilder("python3", "-c", """
                 import fcntl, os, sys
                 fd = os.open(sys.argv[1], os.O_RDWR)
@@ -216,7 +217,7 @@ class LockdTwoHostsTest {
     void pluginRefusesWhileTheDaemonIsDownAndRecoversAfterRestart() throws Exception {
         DaemonProcess daemon = daemon("lockd");
         LockManager a = host("hostA", daemon.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
         daemon.close();
         VirtException e = assertThrows(VirtException.class, () -> acquire(vmA));
         assertEquals(ErrorCode.OPERATION_FAILED, e.code());
@@ -229,7 +230,7 @@ class LockdTwoHostsTest {
         cleanup.add(again);
         acquire(vmA);
         LockManager b = host("hostB", again.socket, true, "");
-        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         busy(vmB, disk.toString(), "domain 'vmA'");
         vmA.kill9();
         eventually(() -> acquire(vmB));
@@ -240,10 +241,10 @@ class LockdTwoHostsTest {
         DaemonProcess old = daemon("lockd");
         LockManager a = host("hostA", old.socket, true, "");
         LockManager b = host("hostB", old.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
         acquire(vmA);
-        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
-        OwnerProcess vmB2 = owner(b, "vmB2", d(shared, DiskMode.SHARED));
+        LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmB2 = owner(b, "vmB2", d(shared, DiskMode.SHARED));
         acquire(vmB2);
 
         // B keeps trying while the successor takes over: it must never get the disk
@@ -275,10 +276,10 @@ class LockdTwoHostsTest {
         busy(vmB, disk.toString(), "domain 'vmA'");
         // the kernel still holds the lock (not just the successor's table)
         assertEquals("busy", posix(lockspace.resolve(LockdLockManager.leaseName(disk.toString())), false));
-        String state = vmA.session.inquire();
+        String state = vmA.session().inquire();
         assertTrue(state.contains("exclusive") && state.contains("shared"), state);
         // the shared holder's lock came along too
-        assertTrue(vmB2.session.inquire().contains("shared"));
+        assertTrue(vmB2.session().inquire().contains("shared"));
         // the successor watches the handed-over owner connections: A dies, B gets the disk
         vmA.kill9();
         eventually(() -> acquire(vmB));

@@ -2,6 +2,7 @@ package io.jvirt.lock.sanlock;
 
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
+import io.jvirt.testkit.LockOwnerProcess;
 import io.jvirt.spi.lock.ConfFile;
 import io.jvirt.spi.lock.LockManager;
 import io.jvirt.spi.lock.LockManagers;
@@ -107,20 +108,20 @@ class TwoHostsTest {
     void exclusiveDiskIsBusyOnTheOtherHostUntilItsOwnerDies() throws Exception {
         String disk = tmp.resolve("images/vm1.qcow2").toString();
         List<LockResource> res = List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE));
-        try (OwnerProcess a = OwnerProcess.start(hostA, "vm1", res, tmp);
-             OwnerProcess b = OwnerProcess.start(hostB, "vm1-on-b", res, tmp)) {
-            a.session.acquire(null, Set.of(), List.of());
-            String held = a.session.inquire();
+        try (LockOwnerProcess a = LockOwnerProcess.start(hostA, "vm1", res, tmp);
+             LockOwnerProcess b = LockOwnerProcess.start(hostB, "vm1-on-b", res, tmp)) {
+            a.session().acquire(null, Set.of(), List.of());
+            String held = a.session().inquire();
             assertTrue(held.startsWith(SanlockConfig.DISK_LOCKSPACE + ":" + SanlockLockManager.leaseName(disk) + ":"), held);
 
             long t0 = System.nanoTime();
-            VirtException busy = assertThrows(VirtException.class, () -> b.session.acquire(null, Set.of(), List.of()));
+            VirtException busy = assertThrows(VirtException.class, () -> b.session().acquire(null, Set.of(), List.of()));
             System.out.printf("sanlock.busy_refusal %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             assertEquals(ErrorCode.RESOURCE_BUSY, busy.code(), busy.getMessage());
             System.out.println("busy: " + busy.getMessage());
             assertTrue(busy.getMessage().startsWith("resource busy: " + disk + " is locked by "), busy.getMessage());
             assertTrue(busy.getMessage().contains("host_id 1"), busy.getMessage());
-            assertEquals("", b.session.inquire());
+            assertEquals("", b.session().inquire());
 
             // the owner dies (kill -9): its connection closes, daemon A frees the lease
             a.kill9();
@@ -128,7 +129,7 @@ class TwoHostsTest {
             VirtException last = null;
             while (System.nanoTime() - t1 < 30_000_000_000L) {
                 try {
-                    b.session.acquire(null, Set.of(), List.of());
+                    b.session().acquire(null, Set.of(), List.of());
                     last = null;
                     break;
                 } catch (VirtException e) {
@@ -141,8 +142,8 @@ class TwoHostsTest {
                 throw last;
             }
             System.out.printf("sanlock.takeover_after_kill %d ms%n", (System.nanoTime() - t1) / 1_000_000);
-            assertFalse(b.session.inquire().isEmpty());
-            assertEquals("", a.session.release(), "a dead owner holds nothing");
+            assertFalse(b.session().inquire().isEmpty());
+            assertEquals("", a.session().release(), "a dead owner holds nothing");
         }
     }
 
@@ -150,20 +151,20 @@ class TwoHostsTest {
     void sharedDisksRunOnBothHostsButExcludeAWriter() throws Exception {
         String disk = tmp.resolve("images/shared.img").toString();
         List<LockResource> shared = List.of(new LockResource.Disk(disk, DiskMode.SHARED));
-        try (OwnerProcess a = OwnerProcess.start(hostA, "s1", shared, tmp);
-             OwnerProcess b = OwnerProcess.start(hostB, "s2", shared, tmp);
-             OwnerProcess w = OwnerProcess.start(hostB, "writer", List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE)), tmp)) {
-            a.session.acquire(null, Set.of(), List.of());
-            b.session.acquire(null, Set.of(), List.of());
-            assertTrue(a.session.inquire().endsWith(":SH"), a.session.inquire());
-            assertTrue(b.session.inquire().endsWith(":SH"), b.session.inquire());
-            VirtException busy = assertThrows(VirtException.class, () -> w.session.acquire(null, Set.of(), List.of()));
+        try (LockOwnerProcess a = LockOwnerProcess.start(hostA, "s1", shared, tmp);
+             LockOwnerProcess b = LockOwnerProcess.start(hostB, "s2", shared, tmp);
+             LockOwnerProcess w = LockOwnerProcess.start(hostB, "writer", List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE)), tmp)) {
+            a.session().acquire(null, Set.of(), List.of());
+            b.session().acquire(null, Set.of(), List.of());
+            assertTrue(a.session().inquire().endsWith(":SH"), a.session().inquire());
+            assertTrue(b.session().inquire().endsWith(":SH"), b.session().inquire());
+            VirtException busy = assertThrows(VirtException.class, () -> w.session().acquire(null, Set.of(), List.of()));
             assertEquals(ErrorCode.RESOURCE_BUSY, busy.code(), busy.getMessage());
             assertTrue(busy.getMessage().contains(disk), busy.getMessage());
             // read-only disks take no lease at all
-            try (OwnerProcess r = OwnerProcess.start(hostA, "ro", List.of(new LockResource.Disk(disk, DiskMode.READONLY)), tmp)) {
-                r.session.acquire(null, Set.of(), List.of());
-                assertEquals("", r.session.inquire());
+            try (LockOwnerProcess r = LockOwnerProcess.start(hostA, "ro", List.of(new LockResource.Disk(disk, DiskMode.READONLY)), tmp)) {
+                r.session().acquire(null, Set.of(), List.of());
+                assertEquals("", r.session().inquire());
             }
         }
     }
@@ -174,43 +175,43 @@ class TwoHostsTest {
         String other = tmp.resolve("images/vm3-data.qcow2").toString();
         List<LockResource> res = List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE),
                 new LockResource.Disk(other, DiskMode.EXCLUSIVE));
-        try (OwnerProcess a = OwnerProcess.start(hostA, "vm3", res, tmp)) {
+        try (LockOwnerProcess a = LockOwnerProcess.start(hostA, "vm3", res, tmp)) {
             long t0 = System.nanoTime();
-            a.session.acquire(null, Set.of(), List.of());
+            a.session().acquire(null, Set.of(), List.of());
             long t1 = System.nanoTime();
-            String state = a.session.release();
+            String state = a.session().release();
             System.out.printf("sanlock.acquire_two_disks %d ms (leases created), release %d ms%n",
                     (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             assertEquals(2, SanlockState.entries(state).size(), state);
             for (String e : SanlockState.entries(state)) {
                 assertTrue(SanlockState.fields(e).getLast().matches("[0-9]+"), "lease version in " + e);
             }
-            assertEquals("", a.session.inquire(), "released");
+            assertEquals("", a.session().inquire(), "released");
 
             // suspend/resume on the same host: the saved state is accepted
             long t2 = System.nanoTime();
-            a.session.acquire(state, Set.of(), List.of());
+            a.session().acquire(state, Set.of(), List.of());
             System.out.printf("sanlock.reacquire_two_disks %d ms%n", (System.nanoTime() - t2) / 1_000_000);
-            String state2 = a.session.release();
+            String state2 = a.session().release();
             assertFalse(state2.isEmpty());
 
             // while suspended, host B runs the disk for a while
-            try (OwnerProcess b = OwnerProcess.start(hostB, "vm3-b", List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE)), tmp)) {
-                b.session.acquire(null, Set.of(), List.of());
-                b.session.release();
+            try (LockOwnerProcess b = LockOwnerProcess.start(hostB, "vm3-b", List.of(new LockResource.Disk(disk, DiskMode.EXCLUSIVE)), tmp)) {
+                b.session().acquire(null, Set.of(), List.of());
+                b.session().release();
             }
             // resuming with the old state must not silently take a lease someone else used
-            VirtException stale = assertThrows(VirtException.class, () -> a.session.acquire(state2, Set.of(), List.of()));
+            VirtException stale = assertThrows(VirtException.class, () -> a.session().acquire(state2, Set.of(), List.of()));
             assertEquals(ErrorCode.OPERATION_FAILED, stale.code(), stale.getMessage());
             System.out.println("stale: " + stale.getMessage());
             assertTrue(stale.getMessage().contains("since the saved lock state"), stale.getMessage());
-            assertEquals("", a.session.inquire(), "all or nothing: the other disk was rolled back");
+            assertEquals("", a.session().inquire(), "all or nothing: the other disk was rolled back");
             // a fresh acquire (no state) works, and repeating it keeps what is held
-            a.session.acquire(null, Set.of(), List.of());
-            String held = a.session.inquire();
+            a.session().acquire(null, Set.of(), List.of());
+            String held = a.session().inquire();
             assertEquals(2, SanlockState.entries(held).size());
-            a.session.acquire(null, Set.of(), List.of());
-            assertEquals(held, a.session.inquire());
+            a.session().acquire(null, Set.of(), List.of());
+            assertEquals(held, a.session().inquire());
         }
     }
 
@@ -246,17 +247,17 @@ class TwoHostsTest {
         Files.createDirectories(tmp.resolve("ctl"));
         var spawned = io.jvirt.spi.process.Spawner.create(tmp.resolve("ctl")).spawn(
                 io.jvirt.spi.process.SpawnRequest.builder(List.of("/bin/sleep", "60")).hook(hook).build());
-        try (OwnerProcess b = OwnerProcess.start(hostB, "vm5-on-b", res, tmp)) {
+        try (LockOwnerProcess b = LockOwnerProcess.start(hostB, "vm5-on-b", res, tmp)) {
             session.get().acquire(null, Set.of(), List.of());
             assertFalse(session.get().inquire().isEmpty());
-            VirtException busy = assertThrows(VirtException.class, () -> b.session.acquire(null, Set.of(), List.of()));
+            VirtException busy = assertThrows(VirtException.class, () -> b.session().acquire(null, Set.of(), List.of()));
             assertEquals(ErrorCode.RESOURCE_BUSY, busy.code(), busy.getMessage());
             spawned.process().destroyForcibly();
             spawned.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             long t0 = System.nanoTime();
             while (true) {
                 try {
-                    b.session.acquire(null, Set.of(), List.of());
+                    b.session().acquire(null, Set.of(), List.of());
                     break;
                 } catch (VirtException e) {
                     if (System.nanoTime() - t0 > 30_000_000_000L) {

@@ -1,6 +1,7 @@
 package io.jvirt.driver.qemu.agent;
 
 import io.jvirt.api.VirtException;
+import io.jvirt.testkit.TestGuestImage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -37,51 +38,6 @@ final class TinyGuest implements AutoCloseable {
         this.startedNanos = startedNanos;
     }
 
-    /** Where the built guest is: JVIRT_TEST_GUEST_DIR, else the cache's "current"; built if missing. */
-    static Path guestDir() throws IOException, InterruptedException {
-        String env = System.getenv("JVIRT_TEST_GUEST_DIR");
-        Path dir;
-        if (env != null && !env.isEmpty()) {
-            dir = Path.of(env);
-        } else if ("root".equals(System.getProperty("user.name"))) {
-            dir = Path.of("/var/cache/jvirt/test-guest/current");
-        } else {
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            Path cache = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-            dir = cache.resolve("jvirt/test-guest/current");
-        }
-        if (Files.isRegularFile(dir.resolve("vmlinuz")) && Files.isRegularFile(dir.resolve("initrd.img"))) {
-            return dir;
-        }
-        Path script = findScript();
-        if (script == null) {
-            throw new IllegalStateException("the test guest is missing at " + dir
-                    + " and scripts/build-test-guest was not found: run scripts/build-test-guest");
-        }
-        Process p = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String last = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                last = line;
-            }
-        }
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || last == null) {
-            p.destroyForcibly();
-            throw new IllegalStateException(script + " failed to build the test guest; see its messages above");
-        }
-        return Path.of(last);
-    }
-
-    private static Path findScript() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path s = d.resolve("scripts/build-test-guest");
-            if (Files.isExecutable(s)) {
-                return s;
-            }
-        }
-        return null;
-    }
-
     /** Whether /dev/kvm here is the nested kvm_pvm hypervisor that cannot run the guest's kernel. */
     static boolean kvmPvm() {
         return Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
@@ -89,7 +45,7 @@ final class TinyGuest implements AutoCloseable {
 
     /** Boots the guest in {@code dir} (created), optionally with a user-mode virtio NIC. */
     static TinyGuest boot(Path dir, boolean nic) throws IOException, InterruptedException {
-        Path guest = guestDir();
+        Path guest = TestGuestImage.locate();
         Files.createDirectories(dir);
         String accel = System.getenv().getOrDefault("JVIRT_TEST_ACCEL", "tcg,tb-size=16");
         List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64",

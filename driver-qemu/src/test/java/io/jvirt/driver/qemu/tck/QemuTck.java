@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.tck;
 
+import io.jvirt.testkit.TestGuestImage;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,15 +16,14 @@ public final class QemuTck {
     }
 
     static Path guestDir() {
-        String env = System.getenv("JVIRT_TEST_GUEST_DIR");
-        for (Path p : new Path[]{env == null ? null : Path.of(env), Path.of("/var/cache/jvirt/test-guest/current"),
-                Path.of(System.getProperty("user.home"), ".cache/jvirt/test-guest/current")}) {
-            if (p != null && Files.isRegularFile(p.resolve("vmlinuz")) && Files.isRegularFile(p.resolve("initrd.img"))) {
-                return p;
-            }
+        try {
+            return TestGuestImage.locate();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while locating the test guest", e);
         }
-        throw new IllegalStateException("the tiny test guest is not built: run scripts/build-test-guest "
-                + "(or set JVIRT_TEST_GUEST_DIR)");
     }
 
     /** The tiny guest with a virtio-serial guest-agent channel (the driver picks the socket path). */

@@ -1,4 +1,4 @@
-package io.jvirt.lock.lockd;
+package io.jvirt.testkit;
 
 import io.jvirt.spi.lock.AcquireFlag;
 import io.jvirt.spi.lock.LockManager;
@@ -15,18 +15,21 @@ import java.io.FileInputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A stand-in for QEMU: a real child process that, like the spawn helper's child in its
- * pre-exec window, connects to each of the session's {@code connectPaths()} and hands the
- * connected descriptors to the parent (SCM_RIGHTS), then keeps them open until it dies. The
- * parent registers the owner over them with {@code REGISTER_ONLY | RESTRICT} and closes its copies.
+ * A stand-in for QEMU in its pre-exec window, for lock-manager tests: a real child process
+ * connects to each of the session's {@code connectPaths()} (a lock daemon's socket), hands the
+ * connected descriptors to the test (SCM_RIGHTS), keeps its own copies open and waits. The test
+ * registers the child as the owner over them ({@code REGISTER_ONLY | RESTRICT}) and closes its
+ * copies with a plain close(2), never through a socket object (whose shutdown would end the
+ * child's session too). The owner's locks live as long as the child.
  */
-final class OwnerProcess implements AutoCloseable {
+public final class LockOwnerProcess implements AutoCloseable {
     private static final String PY = """
             import socket, sys
             conns = []
@@ -42,29 +45,31 @@ final class OwnerProcess implements AutoCloseable {
             sys.stdin.read()
             """;
 
-    final Process process;
-    final LockSession session;
+    private final Process process;
+    private final LockSession session;
 
-    private OwnerProcess(Process process, LockSession session) {
+    private LockOwnerProcess(Process process, LockSession session) {
         this.process = process;
         this.session = session;
     }
 
-    /** Starts the child and registers it as the owner of a new session of {@code manager}. */
-    static OwnerProcess start(LockManager manager, String name, List<LockResource> resources, Path tmp) throws Exception {
-        Path handoff = tmp.resolve("handoff-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+    /**
+     * Starts the child and registers it as the owner of a new session of {@code manager}.
+     *
+     * @param tmp a directory for the hand-over socket
+     */
+    public static LockOwnerProcess start(LockManager manager, String name, List<LockResource> resources, Path tmp) throws Exception {
+        Path handoff = tmp.resolve("h-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
         try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(handoff))) {
             server.setSoTimeout(20_000);
-            // the probe session only answers connectPaths(); the real one needs the child's pid
             LockSession probe = manager.session(new LockOwner(UUID.randomUUID(), "probe", -1, 1, "qemu:///system"), List.of());
-            List<String> cmd = new java.util.ArrayList<>(List.of("python3", "-c", PY, handoff.toString()));
+            List<String> cmd = new ArrayList<>(List.of("python3", "-c", PY, handoff.toString()));
             probe.connectPaths().forEach(p -> cmd.add(p.toString()));
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
                 LockSession session = manager.session(new LockOwner(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)),
                         name, 1, p.pid(), "qemu:///system"), resources);
-                // junixsocket closes received descriptors with the socket that received them:
-                // use them (and close them, plain close(2)) while it is open
+                // junixsocket closes received descriptors with the socket: register while it is open
                 try (AFUNIXSocket s = server.accept()) {
                     s.setAncillaryReceiveBufferSize(1024);
                     s.setSoTimeout(20_000);
@@ -72,11 +77,14 @@ final class OwnerProcess implements AutoCloseable {
                         throw new IllegalStateException("owner child sent nothing");
                     }
                     FileDescriptor[] fds = s.getReceivedFileDescriptors();
+                    if (fds == null) {
+                        throw new IllegalStateException("owner child sent no descriptor");
+                    }
                     try {
                         session.acquire(null, EnumSet.of(AcquireFlag.REGISTER_ONLY, AcquireFlag.RESTRICT), List.of(fds));
                     } finally {
                         for (FileDescriptor fd : fds) {
-                            new FileInputStream(fd).close(); // the child keeps its copy
+                            new FileInputStream(fd).close(); // plain close(2): the child keeps its copy
                         }
                     }
                 }
@@ -84,7 +92,7 @@ final class OwnerProcess implements AutoCloseable {
                 if (!"holding".equals(line)) {
                     throw new IllegalStateException("owner child said " + line);
                 }
-                return new OwnerProcess(p, session);
+                return new LockOwnerProcess(p, session);
             } catch (Exception | Error e) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw e;
@@ -92,12 +100,18 @@ final class OwnerProcess implements AutoCloseable {
         }
     }
 
-    long pid() {
+    /** The owner's lock session. */
+    public LockSession session() {
+        return session;
+    }
+
+    /** The child's pid. */
+    public long pid() {
         return process.pid();
     }
 
-    /** kill -9, and wait for the process to be gone. */
-    void kill9() throws InterruptedException {
+    /** kill -9, and wait until the process is gone. */
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }

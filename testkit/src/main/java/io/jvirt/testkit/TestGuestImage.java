@@ -1,4 +1,4 @@
-package io.jvirt.bench.guest;
+package io.jvirt.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,12 +9,16 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** Finds the tiny test guest built by scripts/build-test-guest, building it when missing. */
-final class TestGuestImage {
+public final class TestGuestImage {
     private TestGuestImage() {
     }
 
-    /** JVIRT_TEST_GUEST_DIR, else the cache's "current" (root: /var/cache, others: XDG cache). */
-    static Path locate() throws IOException, InterruptedException {
+    /**
+     * The directory holding {@code vmlinuz}, {@code initrd.img} and {@code disk.img}:
+     * JVIRT_TEST_GUEST_DIR, else the cache's "current" (root: /var/cache, others: XDG cache); built
+     * with the nearest {@code scripts/build-test-guest} above the working directory when missing.
+     */
+    public static Path locate() throws IOException, InterruptedException {
         String env = System.getenv("JVIRT_TEST_GUEST_DIR");
         Path dir;
         if (env != null && !env.isEmpty()) {
