@@ -229,7 +229,7 @@ public final class VzDriver implements HypervisorDriver, VzMigration.Destination
                 int n = calls.await(dom, session.listSnapshots(dom.uuid())).size();
                 if (n > 0) {
                     throw VirtException.invalid("Refusing to undefine domain '" + dom.name() + "' while " + n
-                            + " snapshot" + (n == 1 ? "" : "s") + " exist (undefine with the snapshots-metadata option "
+                            + (n == 1 ? " snapshot exists" : " snapshots exist") + " (undefine with the snapshots-metadata option "
                             + "to delete them too)");
                 }
             }
