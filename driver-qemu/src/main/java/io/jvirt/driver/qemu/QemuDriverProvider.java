@@ -17,6 +17,9 @@ import io.jvirt.spi.VirtUri;
 import io.jvirt.spi.job.JobConfig;
 import io.jvirt.spi.process.Spawner;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,8 +57,8 @@ public final class QemuDriverProvider implements DriverProvider {
                     + "' names a transport or a remote host");
         }
         QemuPaths paths = QemuPaths.forUri(uri);
-        if (uri.path().equals("/system") && !"root".equals(System.getProperty("user.name"))) {
-            throw new VirtException(ErrorCode.NO_CONNECT, "qemu:///system needs root; use qemu:///session");
+        if (uri.path().equals("/system")) {
+            requireRoot();
         }
         String normal = switch (uri.path()) {
             case "/embed" -> "qemu:///embed?root=" + uri.param("root").orElseThrow();
@@ -63,6 +66,7 @@ public final class QemuDriverProvider implements DriverProvider {
         };
         String key = paths.runDir().toAbsolutePath().normalize().toString();
         QemuHost host;
+        QemuDriver driver;
         synchronized (HOSTS) {
             Shared s = HOSTS.get(key);
             if (s == null) {
@@ -84,8 +88,33 @@ public final class QemuDriverProvider implements DriverProvider {
             }
             s.refs[0]++;
             host = s.host;
+            driver = new QemuDriver(host, context.events(), () -> release(key));
         }
-        return new QemuDriver(host, context.events(), () -> release(key));
+        // after restart recovery (done when the host was built) and once this connection listens
+        host.beginAutostart();
+        return driver;
+    }
+
+    /**
+     * {@code qemu:///system} manages the host's shared definitions and runs QEMU as other users:
+     * only root may open it (checked before any directory is touched).
+     */
+    private static void requireRoot() {
+        int euid = effectiveUid();
+        if (euid != 0) {
+            throw new VirtException(ErrorCode.NO_CONNECT, "authentication failed: qemu:///system needs root, but this"
+                    + " process runs as user '" + System.getProperty("user.name") + "' (uid " + euid
+                    + "); use qemu:///session for your own domains, or run as root");
+        }
+    }
+
+    /** The effective uid: the owner of {@code /proc/self}. */
+    private static int effectiveUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "root".equals(System.getProperty("user.name")) ? 0 : -1;
+        }
     }
 
     private static CommandOptions commandOptions() {

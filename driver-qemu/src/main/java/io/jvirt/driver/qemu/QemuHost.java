@@ -37,8 +37,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -65,6 +67,8 @@ public final class QemuHost implements AutoCloseable {
     private final boolean imageLocking;
     private final GuestOps guest;
     private final SaveOps save = new SaveOps(this);
+    private final Autostart autostart = new Autostart(this);
+    private boolean autostartBegun;
 
     @Inject
     QemuHost(QemuConfig config, CapsCache caps, Spawner spawner, KvmStatus kvm) {
@@ -330,9 +334,44 @@ public final class QemuHost implements AutoCloseable {
         }
     }
 
-    /** Closes the monitors; running QEMUs keep running and a later instance reconnects. */
+    /**
+     * Starts the autostart domains when this is the first opener since the host came up (see
+     * {@link Autostart}); later calls do nothing. Called by the provider once the first
+     * connection exists, so that it sees the {@code Started} events.
+     */
+    synchronized void beginAutostart() {
+        if (!autostartBegun) {
+            autostartBegun = true;
+            autostart.begin();
+        }
+    }
+
+    /**
+     * Waits (up to {@code perDomain} for each domain still to start) until the autostart pass of
+     * this host instance has ended: {@code claimed=false} when another opener had already made
+     * {@code RUN/autostarted}, else the domains started and those that failed.
+     *
+     * @return the result, or empty when the wait ran out
+     */
+    public Optional<Autostart.Result> awaitAutostart(Duration perDomain) {
+        return Optional.ofNullable(autostart.await(perDomain));
+    }
+
+    /**
+     * Closes the monitors; running QEMUs keep running and a later instance reconnects. An
+     * autostart pass still running is waited for first (each start is bounded by the job
+     * timeouts): a short-lived opener such as one {@code jvirsh} call must not cut it off, since
+     * the marker says it has been done.
+     */
     @Override
     public void close() {
+        boolean begun;
+        synchronized (this) {
+            begun = autostartBegun;
+        }
+        if (begun && !autostart.isDone()) {
+            autostart.await(config.jobs().monitorTimeout().multipliedBy(4));
+        }
         lifecycle.detachAll();
         locks.close();
     }

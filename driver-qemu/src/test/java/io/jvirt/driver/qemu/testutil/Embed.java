@@ -27,6 +27,21 @@ public final class Embed {
                 </domain>""".formatted(name);
     }
 
+    /** A firmware-only TCG guest with one raw virtio disk (the file need not exist). */
+    public static String diskXml(String name, Path disk) {
+        return """
+                <domain type='qemu'>
+                  <name>%s</name>
+                  <memory unit='MiB'>64</memory>
+                  <vcpu>1</vcpu>
+                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+                  <devices>
+                    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>
+                      <target dev='vda' bus='virtio'/></disk>
+                  </devices>
+                </domain>""".formatted(name, disk);
+    }
+
     /** The URI of an embed root. */
     public static String uri(Path root) {
         return "qemu:///embed?root=" + root;
