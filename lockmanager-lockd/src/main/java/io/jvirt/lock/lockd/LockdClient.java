@@ -48,9 +48,27 @@ public final class LockdClient implements AutoCloseable {
         try {
             return new LockdClient(AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socketPath)));
         } catch (IOException e) {
-            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd is not running: cannot connect to "
-                    + socketPath + " (" + e.getMessage() + "); refusing to " + purpose, e);
+            throw notRunning(socketPath, e.getMessage(), purpose, e);
         }
+    }
+
+    /**
+     * The error for a daemon that cannot be connected: it names the socket, the system's reason and
+     * how to start the daemon. {@code OPERATION_FAILED}, the code of every unreachable lock service.
+     *
+     * @param reason  the system's reason ({@code Connection refused}); a leading
+     *                {@code connect PATH: } (the spawn helper's form) is dropped
+     * @param purpose what was refused, e.g. "register domain 'vm1'"
+     */
+    public static VirtException notRunning(Path socketPath, String reason, String purpose, Throwable cause) {
+        String why = reason == null ? "unknown reason" : reason.replaceFirst("^connect \\S+: ", "");
+        String lower = why.toLowerCase(java.util.Locale.ROOT);
+        // refused / missing socket: nobody listens; anything else (permissions ...) is said as is
+        String head = lower.contains("refused") || lower.contains("no such file") ? "jvirt-lockd is not running"
+                : "jvirt-lockd cannot be reached";
+        return new VirtException(ErrorCode.OPERATION_FAILED, head + ": cannot connect to " + socketPath + " (" + why
+                + "); start it with 'bin/jvirt-lockd --socket " + socketPath + "' (or 'systemctl start jvirt-lockd')"
+                + "; refusing to " + purpose, cause);
     }
 
     /** Sends {@code request} and returns the successful response, or throws its error. */

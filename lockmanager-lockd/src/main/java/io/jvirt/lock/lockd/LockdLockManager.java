@@ -128,6 +128,11 @@ final class LockdLockManager implements LockManager {
             return List.of(settings.socket());
         }
 
+        @Override
+        public VirtException unreachable(Path socket, String reason) {
+            return LockdClient.notRunning(socket, reason, "register domain '" + owner.name() + "'", null);
+        }
+
         private ObjectNode register(boolean restrict) {
             ObjectNode req = Protocol.JSON.createObjectNode().put("cmd", "register").put("restrict", restrict);
             req.set("owner", Protocol.JSON.createObjectNode().put("uuid", owner.uuid().toString())
