@@ -203,6 +203,7 @@ public final class LifecycleOps {
             long tMonitor = System.nanoTime();
             tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
             job.remoteVoid(() -> lock.acquire(null)); // every disk and lease, before the vCPUs start
+            long tLocked = System.nanoTime();
             if (incoming) {
                 return; // restore: the caller loads the stream, then sends cont
             }
@@ -218,8 +219,9 @@ public final class LifecycleOps {
             saveStatus(run);
             long tDone = System.nanoTime();
             LOG.log(System.Logger.Level.DEBUG, "start phases of domain ''{0}'' (ms): prepare {1}, spawn {2}, status {3},"
-                    + " monitor {4}, cont {5}, running status {6}", d.name(), ms(tPrepared - t0), ms(tSpawned - tPrepared),
-                    ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tCont - tMonitor), ms(tDone - tCont));
+                    + " monitor {4}, locks {5}, cont {6}, running status {7}", d.name(), ms(tPrepared - t0),
+                    ms(tSpawned - tPrepared), ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tLocked - tMonitor),
+                    ms(tCont - tLocked), ms(tDone - tCont));
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
             try {
