@@ -86,6 +86,53 @@ public final class LockdClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends both requests in one write and returns both replies, unchecked ({@link #check}): one
+     * round trip where two calls take two. The daemon answers requests of a connection in order.
+     */
+    public JsonNode[] exchange(ObjectNode first, ObjectNode second) {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            Protocol.writeLine(buf, first);
+            Protocol.writeLine(buf, second);
+            out.write(buf.toByteArray());
+            out.flush();
+            JsonNode[] replies = new JsonNode[2];
+            for (int i = 0; i < 2; i++) {
+                String line = Protocol.readLine(in);
+                if (line == null) {
+                    throw new IOException("connection closed before the reply");
+                }
+                replies[i] = Protocol.JSON.readTree(line);
+            }
+            return replies;
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + first.path("cmd").asText()
+                    + "' + '" + second.path("cmd").asText() + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether this connection can take another request: open, and nothing waiting to be read
+     * (a daemon that closed it — idle timeout, restart — shows as a readable end of stream).
+     */
+    public boolean usable() {
+        if (socket.isClosed()) {
+            return false;
+        }
+        try {
+            int fd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
+            return !Poll.readable(fd, 0);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code e}, thrown by a call, means the connection broke (rather than a refusal by the daemon). */
+    public static boolean broken(VirtException e) {
+        return e.getCause() instanceof IOException;
+    }
+
     static JsonNode check(JsonNode resp) {
         if (resp.path("ok").asBoolean(false)) {
             return resp;
