@@ -39,6 +39,16 @@ public final class Samples {
         return sorted[Math.clamp(rank - 1, 0, size - 1)];
     }
 
+    /** The {@code rank}-th smallest sample (1-based), in milliseconds. */
+    public double rankMillis(int rank) {
+        if (rank < 1 || rank > size) {
+            throw new IllegalArgumentException("rank " + rank + " outside 1.." + size);
+        }
+        long[] sorted = Arrays.copyOf(nanos, size);
+        Arrays.sort(sorted);
+        return sorted[rank - 1] / 1_000_000.0;
+    }
+
     /** The {@code p}-th percentile in microseconds. */
     public double percentileMicros(double p) {
         return percentileNanos(p) / 1_000.0;

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 public final class LockdScenario implements Scenario {
     private final int warmup = Integer.getInteger("jvirt.bench.lockd.warmup", 300);
     private final int iterations = Integer.getInteger("jvirt.bench.lockd.iterations", 3000);
-    // start latency of a tiny guest with lockd vs nop: see LockdStartLatency (jvirt.bench.lockd.starts, default 15)
+    // start latency of a tiny guest with lockd vs nop: see LockdStartLatency (jvirt.bench.lockd.starts pairs, default 40)
 
     @Override
     public String name() {
@@ -73,6 +73,7 @@ public final class LockdScenario implements Scenario {
             s.acquire(null, EnumSet.of(AcquireFlag.REGISTER_ONLY, AcquireFlag.RESTRICT), List.of(ownerConn.getFileDescriptor()));
             Samples lockd = new Samples(iterations);
             Samples ofd = new Samples(iterations);
+            Samples acquireOnly = new Samples(iterations);
             int fd = OfdLock.open(raw, OfdLock.O_RDWR);
             long lockdTotal = 0;
             try {
@@ -84,9 +85,11 @@ public final class LockdScenario implements Scenario {
                     OfdLock.unlock(fd, 0, 1);
                     long t1 = System.nanoTime();
                     s.acquire(null, Set.of(), List.of());
+                    long tAcquired = System.nanoTime();
                     s.release();
                     long t2 = System.nanoTime();
                     if (i >= warmup) {
+                        acquireOnly.add(tAcquired - t1);
                         ofd.add(t1 - t0);
                         lockd.add(t2 - t1);
                         lockdTotal += t2 - t1;
@@ -98,12 +101,13 @@ public final class LockdScenario implements Scenario {
             report.note(iterations + " rounds after " + warmup + " warm-up; daemon in its own JVM, indirect lease files");
             lockd.reportMicros(report, "acquire_release_us");
             report.figure("acquire_release_us.p99", lockd.percentileMicros(99), "us");
+            acquireOnly.reportMicros(report, "acquire_us"); // what a start adds before cont
             report.figure("acquire_release.ops_per_s", iterations / (lockdTotal / 1e9), "ops/s");
             ofd.reportMicros(report, "baseline.ofd_lock_unlock_us");
             report.figure("baseline.ofd_lock_unlock_us.p99", ofd.percentileMicros(99), "us");
             report.ratio("acquire_release_vs_ofd.p50", lockd.percentileMicros(50) / ofd.percentileMicros(50));
             s.close();
-            LockdStartLatency.run(report, dir, socket, Integer.getInteger("jvirt.bench.lockd.starts", 15));
+            LockdStartLatency.run(report, dir, socket, Integer.getInteger("jvirt.bench.lockd.starts", 40));
         } finally {
             daemon.destroy();
             if (!daemon.waitFor(10, TimeUnit.SECONDS)) {

@@ -12,21 +12,30 @@ import java.util.logging.Logger;
 
 /**
  * Collects the QEMU driver's start-path checkpoints (its DEBUG "start phases" log line, whose
- * parameters are the domain name and six durations in milliseconds) while a scenario runs, and
- * reports each phase's median. Works with the platform's default System.Logger backend
+ * parameters are the domain name and seven durations in milliseconds) while a scenario runs, and
+ * reports each phase's median (optionally only for domains of one name). Works with the platform's default System.Logger backend
  * (java.util.logging); the captured records are not printed.
  */
-final class StartPhases extends Handler implements AutoCloseable {
-    static final String[] NAMES = {"prepare", "spawn", "status", "monitor", "cont", "running_status"};
+public final class StartPhases extends Handler implements AutoCloseable {
+    /** The phases, in the order the driver logs them. */
+    public static final String[] NAMES = {"prepare", "spawn", "status", "monitor", "locks", "cont", "running_status"};
     private static final String LOGGER = "io.jvirt.driver.qemu.process.LifecycleOps";
 
     private final Logger logger = Logger.getLogger(LOGGER);
     private final Level oldLevel;
     private final boolean oldParents;
     private final List<double[]> rows = new ArrayList<>();
+    private final String domain;
     private volatile boolean recording;
 
-    StartPhases() {
+    /** Collects the phases of every start. */
+    public StartPhases() {
+        this(null);
+    }
+
+    /** Collects the phases of the starts of domains named {@code domain} (all when null). */
+    public StartPhases(String domain) {
+        this.domain = domain;
         oldLevel = logger.getLevel();
         oldParents = logger.getUseParentHandlers();
         logger.setLevel(Level.FINE);
@@ -35,7 +44,7 @@ final class StartPhases extends Handler implements AutoCloseable {
     }
 
     /** Whether the next start's phases are kept (off during warm-up). */
-    void recording(boolean on) {
+    public void recording(boolean on) {
         recording = on;
     }
 
@@ -43,7 +52,7 @@ final class StartPhases extends Handler implements AutoCloseable {
     public synchronized void publish(LogRecord r) {
         Object[] p = r.getParameters();
         if (!recording || r.getMessage() == null || !r.getMessage().startsWith("start phases") || p == null
-                || p.length != NAMES.length + 1) {
+                || p.length != NAMES.length + 1 || (domain != null && !domain.equals(p[0]))) {
             return;
         }
         double[] row = new double[NAMES.length];
@@ -53,8 +62,22 @@ final class StartPhases extends Handler implements AutoCloseable {
         rows.add(row);
     }
 
+    /** The recorded durations of phase {@code name} (one of {@link #NAMES}), in recording order, in ms. */
+    public synchronized double[] phase(String name) {
+        int i = java.util.Arrays.asList(NAMES).indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("no start phase '" + name + "'");
+        }
+        return rows.stream().mapToDouble(r -> r[i]).toArray();
+    }
+
     /** Prints {@code start_phase.NAME_ms.p50} for each phase (nothing if the driver logged none). */
-    synchronized void report(Report report) {
+    public synchronized void report(Report report) {
+        report(report, "start_phase.");
+    }
+
+    /** Prints {@code PREFIXNAME_ms.p50} for each phase. */
+    public synchronized void report(Report report, String prefix) {
         if (rows.isEmpty()) {
             report.note("no start-phase checkpoints were logged by the driver");
             return;
@@ -64,7 +87,7 @@ final class StartPhases extends Handler implements AutoCloseable {
             for (double[] row : rows) {
                 s.add((long) (row[i] * 1e6));
             }
-            report.figure("start_phase." + NAMES[i] + "_ms.p50", s.percentileMillis(50), "ms");
+            report.figure(prefix + NAMES[i] + "_ms.p50", s.percentileMillis(50), "ms");
         }
     }
 

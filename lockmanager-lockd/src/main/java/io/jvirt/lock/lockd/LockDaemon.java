@@ -246,6 +246,7 @@ public final class LockDaemon implements AutoCloseable {
                     st.isRestricted = true;
                     restricted.add(st);
                 } else {
+                    st.owner = null; // a failed register leaves the connection unregistered
                     st.owner = table.lookup(owner);
                 }
                 return Protocol.ok();

@@ -48,9 +48,27 @@ public final class LockdClient implements AutoCloseable {
         try {
             return new LockdClient(AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socketPath)));
         } catch (IOException e) {
-            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd is not running: cannot connect to "
-                    + socketPath + " (" + e.getMessage() + "); refusing to " + purpose, e);
+            throw notRunning(socketPath, e.getMessage(), purpose, e);
         }
+    }
+
+    /**
+     * The error for a daemon that cannot be connected: it names the socket, the system's reason and
+     * how to start the daemon. {@code OPERATION_FAILED}, the code of every unreachable lock service.
+     *
+     * @param reason  the system's reason ({@code Connection refused}); a leading
+     *                {@code connect PATH: } (the spawn helper's form) is dropped
+     * @param purpose what was refused, e.g. "register domain 'vm1'"
+     */
+    public static VirtException notRunning(Path socketPath, String reason, String purpose, Throwable cause) {
+        String why = reason == null ? "unknown reason" : reason.replaceFirst("^connect \\S+: ", "");
+        String lower = why.toLowerCase(java.util.Locale.ROOT);
+        // refused / missing socket: nobody listens; anything else (permissions ...) is said as is
+        String head = lower.contains("refused") || lower.contains("no such file") ? "jvirt-lockd is not running"
+                : "jvirt-lockd cannot be reached";
+        return new VirtException(ErrorCode.OPERATION_FAILED, head + ": cannot connect to " + socketPath + " (" + why
+                + "); start it with 'bin/jvirt-lockd --socket " + socketPath + "' (or 'systemctl start jvirt-lockd')"
+                + "; refusing to " + purpose, cause);
     }
 
     /** Sends {@code request} and returns the successful response, or throws its error. */
@@ -66,6 +84,53 @@ public final class LockdClient implements AutoCloseable {
             throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + request.path("cmd").asText()
                     + "' failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Sends both requests in one write and returns both replies, unchecked ({@link #check}): one
+     * round trip where two calls take two. The daemon answers requests of a connection in order.
+     */
+    public JsonNode[] exchange(ObjectNode first, ObjectNode second) {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            Protocol.writeLine(buf, first);
+            Protocol.writeLine(buf, second);
+            out.write(buf.toByteArray());
+            out.flush();
+            JsonNode[] replies = new JsonNode[2];
+            for (int i = 0; i < 2; i++) {
+                String line = Protocol.readLine(in);
+                if (line == null) {
+                    throw new IOException("connection closed before the reply");
+                }
+                replies[i] = Protocol.JSON.readTree(line);
+            }
+            return replies;
+        } catch (IOException e) {
+            throw new VirtException(ErrorCode.OPERATION_FAILED, "jvirt-lockd request '" + first.path("cmd").asText()
+                    + "' + '" + second.path("cmd").asText() + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether this connection can take another request: open, and nothing waiting to be read
+     * (a daemon that closed it — idle timeout, restart — shows as a readable end of stream).
+     */
+    public boolean usable() {
+        if (socket.isClosed()) {
+            return false;
+        }
+        try {
+            int fd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
+            return !Poll.readable(fd, 0);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code e}, thrown by a call, means the connection broke (rather than a refusal by the daemon). */
+    public static boolean broken(VirtException e) {
+        return e.getCause() instanceof IOException;
     }
 
     static JsonNode check(JsonNode resp) {

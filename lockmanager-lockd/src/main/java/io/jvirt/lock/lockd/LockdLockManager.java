@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The {@code lockd} plugin instance of one driver. */
 final class LockdLockManager implements LockManager {
@@ -107,6 +108,9 @@ final class LockdLockManager implements LockManager {
     private final class Session implements LockSession {
         private final LockOwner owner;
         private final List<LockResource> resources;
+        /** The driver's connection to the daemon, kept between calls (see {@link #registeredCall}). */
+        private final AtomicReference<LockdClient> kept = new AtomicReference<>();
+        private volatile boolean closed;
 
         Session(LockOwner owner, List<LockResource> resources) {
             this.owner = owner;
@@ -126,6 +130,11 @@ final class LockdLockManager implements LockManager {
         @Override
         public List<Path> connectPaths() {
             return List.of(settings.socket());
+        }
+
+        @Override
+        public VirtException unreachable(Path socket, String reason) {
+            return LockdClient.notRunning(socket, reason, "register domain '" + owner.name() + "'", null);
         }
 
         private ObjectNode register(boolean restrict) {
@@ -155,6 +164,10 @@ final class LockdLockManager implements LockManager {
                             + settings.socket() + ") made by the child, got " + connections.size());
                 }
                 LockdClient.callOver(connections.getFirst(), register(true));
+                // the first acquire (before cont) follows in some 50 ms, once QEMU is up: make the
+                // driver connection meanwhile, off the start path (a failure only means that the
+                // acquire connects itself)
+                Thread.ofVirtual().name("lockd-connect-" + owner.name()).start(this::prepareConnection);
                 return;
             }
             if (!connections.isEmpty()) {
@@ -174,31 +187,99 @@ final class LockdLockManager implements LockManager {
                 arr.addObject().put("file", t.file()).put("name", t.name())
                         .put("mode", t.exclusive() ? "exclusive" : "shared").put("create", t.create());
             }
-            try (LockdClient c = LockdClient.connect(settings.socket(), "acquire locks for " + owner.describe())) {
-                c.call(register(false));
-                ObjectNode req = Protocol.JSON.createObjectNode().put("cmd", "acquire");
-                req.set("resources", arr);
-                c.call(req);
-            }
+            ObjectNode req = Protocol.JSON.createObjectNode().put("cmd", "acquire");
+            req.set("resources", arr);
+            JsonNode[] r = registeredCall(req, "acquire locks for " + owner.describe());
+            LockdClient.check(r[0]);
+            LockdClient.check(r[1]);
         }
 
         private String stateCall(String cmd, boolean withFiles) {
-            try (LockdClient c = LockdClient.connect(settings.socket(), cmd + " locks of " + owner.describe())) {
-                try {
-                    c.call(register(false));
-                } catch (VirtException e) {
-                    if (e.code() == ErrorCode.OPERATION_INVALID) {
-                        return "[]"; // the owner is gone, and so are its locks
-                    }
+            ObjectNode req = Protocol.JSON.createObjectNode().put("cmd", cmd);
+            if (withFiles) {
+                ArrayNode files = req.putArray("files");
+                targets(resources).forEach(t -> files.add(t.file()));
+            }
+            JsonNode[] r = registeredCall(req, cmd + " locks of " + owner.describe());
+            try {
+                LockdClient.check(r[0]);
+            } catch (VirtException e) {
+                if (e.code() == ErrorCode.OPERATION_INVALID) {
+                    return "[]"; // the owner is gone, and so are its locks
+                }
+                throw e;
+            }
+            return LockdClient.check(r[1]).path("state").asText("[]");
+        }
+
+        /**
+         * {@code register} (by uuid and pid, as before every command: the daemon checks each time
+         * that the owner is still registered and alive) and {@code req}, sent together over the
+         * session's kept connection: one round trip, no connect. The connection is kept between
+         * calls (never two callers on it: it is taken out while in use, a concurrent caller makes
+         * its own); one the daemon closed (idle timeout, restart) is replaced, and a call that
+         * broke on a kept connection is sent once more on a new one — both requests may be
+         * repeated (register, acquire of what the owner holds, release and inquire are). The
+         * connection carries no lock lifetime: the owner's locks live with QEMU's restricted
+         * connection only. Returns both replies, unchecked.
+         */
+        private JsonNode[] registeredCall(ObjectNode req, String purpose) {
+            LockdClient c = kept.getAndSet(null);
+            if (c != null && !c.usable()) {
+                c.close();
+                c = null;
+            }
+            boolean reused = c != null;
+            if (c == null) {
+                c = LockdClient.connect(settings.socket(), purpose);
+            }
+            try {
+                JsonNode[] r = c.exchange(register(false), req);
+                keep(c);
+                return r;
+            } catch (VirtException e) {
+                c.close();
+                if (!reused || !LockdClient.broken(e)) {
                     throw e;
                 }
-                ObjectNode req = Protocol.JSON.createObjectNode().put("cmd", cmd);
-                if (withFiles) {
-                    ArrayNode files = req.putArray("files");
-                    targets(resources).forEach(t -> files.add(t.file()));
+            }
+            LockdClient fresh = LockdClient.connect(settings.socket(), purpose);
+            try {
+                JsonNode[] r = fresh.exchange(register(false), req);
+                keep(fresh);
+                return r;
+            } catch (VirtException e) {
+                fresh.close();
+                throw e;
+            }
+        }
+
+        /** Connects and registers a driver connection for the next call, unless one is kept. */
+        private void prepareConnection() {
+            if (closed || kept.get() != null) {
+                return;
+            }
+            try {
+                LockdClient c = LockdClient.connect(settings.socket(), "connect for " + owner.describe());
+                try {
+                    c.call(register(false));
+                } catch (RuntimeException e) {
+                    c.close();
+                    throw e;
                 }
-                JsonNode r = c.call(req);
-                return r.path("state").asText("[]");
+                keep(c);
+            } catch (RuntimeException e) {
+                System.getLogger(LockdLockManager.class.getName()).log(System.Logger.Level.DEBUG,
+                        "preparing a jvirt-lockd connection for {0} failed: {1}", owner.describe(), e.getMessage());
+            }
+        }
+
+        /** Keeps {@code c} for the next call, unless another is kept already or the session closed. */
+        private void keep(LockdClient c) {
+            if (!kept.compareAndSet(null, c)) {
+                c.close();
+            } else if (closed && kept.compareAndSet(c, null)) {
+                c.close(); // the session closed meanwhile
             }
         }
 
@@ -214,6 +295,11 @@ final class LockdLockManager implements LockManager {
 
         @Override
         public void close() {
+            closed = true;
+            LockdClient c = kept.getAndSet(null);
+            if (c != null) {
+                c.close();
+            }
         }
     }
 }

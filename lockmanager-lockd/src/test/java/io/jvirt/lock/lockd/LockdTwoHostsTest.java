@@ -285,4 +285,42 @@ class LockdTwoHostsTest {
         eventually(() -> acquire(vmB));
         assertTrue(successor.process.isAlive());
     }
+
+    /**
+     * The plugin keeps one driver connection per session between calls: a connection the daemon
+     * closed (here: the daemon was restarted) is re-made, and the kept connection carries no lock
+     * lifetime (the owner's death still ends its locks, and a later acquire for it is refused).
+     */
+    @Test
+    void keptConnectionIsRemadeAfterADaemonRestartAndCarriesNoLockLifetime() throws Exception {
+        DaemonProcess first = daemon("lockd");
+        LockManager a = host("hostA", first.socket, true, "");
+        LockManager b = host("hostB", first.socket, true, "");
+        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
+        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        for (int i = 0; i < 3; i++) { // the same session, over and over
+            acquire(vmA);
+            busy(vmB, disk.toString(), "vmA");
+            assertTrue(vmA.session.release().contains("exclusive"));
+            assertEquals("[]", vmA.session.inquire());
+        }
+        acquire(vmA);
+
+        // the daemon dies (its locks with it) and a new one serves the same socket: the session's
+        // kept connection is dead and must be replaced, not used
+        first.close();
+        DaemonProcess second = DaemonProcess.start(first.socket, tmp.resolve("lockd2.log"));
+        cleanup.add(second);
+        acquire(vmA); // the new daemon adopts the live owner
+        busy(vmB, disk.toString(), "vmA");
+        assertTrue(vmA.session.inquire().contains("exclusive"), vmA.session.inquire());
+
+        // the owner dies: its locks end although the session's connection stays open
+        vmA.kill9();
+        eventually(() -> acquire(vmB));
+        VirtException e = assertThrows(VirtException.class, () -> acquire(vmA));
+        assertEquals(ErrorCode.OPERATION_INVALID, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("is not registered and its process is not running"), e.getMessage());
+        assertEquals("[]", vmA.session.release());
+    }
 }

@@ -39,6 +39,8 @@ final class SanlockSession implements LockSession {
         }
     }
 
+    /** How long a release for an owner that is gone waits for its leases to be free on disk. */
+    static final long FREE_WAIT_MS = 5_000;
     private final SanlockLockManager manager;
     private final LockOwner owner;
     private final List<LockResource> resources;
@@ -232,6 +234,10 @@ final class SanlockSession implements LockSession {
     @Override
     public String release() {
         List<String> held = held("release");
+        if (held == null) {
+            awaitFreedOnDisk();
+            return "";
+        }
         if (held.isEmpty()) {
             return "";
         }
@@ -258,17 +264,66 @@ final class SanlockSession implements LockSession {
 
     @Override
     public String inquire() {
-        return String.join(" ", held("inquire"));
+        List<String> held = held("inquire");
+        return held == null ? "" : String.join(" ", held);
     }
 
-    /** This session's leases currently held for the owner, as sanlock's state entries. */
+    /**
+     * The owner is gone (the daemon no longer knows its pid), so the daemon frees its leases — but
+     * it writes that to the lease areas after it noticed the death, in the background: right after
+     * the process died, another host could still find a lease held by this host and be refused.
+     * Waits, bounded by {@link #FREE_WAIT_MS}, until no exclusive lease of this session in jvirt's
+     * lockspace names this host's id on disk, so the caller (a driver stopping the domain) returns
+     * with the disks free. Errors only shorten the wait: the leases end anyway.
+     */
+    private void awaitFreedOnDisk() {
+        List<Wire.Resource> mine = new ArrayList<>();
+        for (LockResource r : resources) {
+            switch (r) {
+                case LockResource.Disk d when manager.config().autoDiskLeases() && d.mode() == LockResource.DiskMode.EXCLUSIVE -> {
+                    String name = SanlockLockManager.leaseName(d.path());
+                    Path file = manager.config().diskLeaseDir().resolve(name);
+                    if (java.nio.file.Files.exists(file)) {
+                        mine.add(new Wire.Resource(SanlockConfig.DISK_LOCKSPACE, name, 0, 0, List.of(new Wire.Disk(file.toString(), 0))));
+                    }
+                }
+                case LockResource.Lease l when l.lockspace().equals(SanlockConfig.DISK_LOCKSPACE) ->
+                        mine.add(new Wire.Resource(l.lockspace(), l.key(), 0, 0, List.of(new Wire.Disk(l.path(), l.offset()))));
+                default -> {
+                }
+            }
+        }
+        long hostId = manager.config().hostId();
+        if (mine.isEmpty() || hostId <= 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(FREE_WAIT_MS);
+        try {
+            for (Wire.Resource r : mine) {
+                while (manager.client().owners(r).stream().anyMatch(h -> h.hostId() == hostId)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        LOG.log(System.Logger.Level.WARNING, "sanlock lease {0} of {1} still names host_id {2} {3} ms after"
+                                + " its owner exited", r.name(), owner.describe(), hostId, FREE_WAIT_MS);
+                        return;
+                    }
+                    Thread.sleep(10);
+                }
+            }
+        } catch (SanlockIOException | SanlockResultException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot read sanlock lease owners of {0}: {1}", owner.describe(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** This session's leases currently held for the owner, as sanlock's state entries; null if the owner is gone. */
     private List<String> held(String what) {
         String all;
         try {
             all = manager.client().inquire(owner.pid());
         } catch (SanlockResultException e) {
             if (e.result == Wire.ESRCH) {
-                return List.of(); // the owner is gone: the daemon freed its leases
+                return null; // the owner is gone: the daemon frees its leases
             }
             throw new VirtException(ErrorCode.OPERATION_FAILED, "cannot " + what + " the sanlock leases of "
                     + owner.describe() + ": " + e.getMessage(), e);

@@ -1,5 +1,8 @@
 package io.jvirt.spi.lock;
 
+import io.jvirt.api.ErrorCode;
+import io.jvirt.api.VirtException;
+
 import java.io.FileDescriptor;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +35,18 @@ public interface LockSession extends AutoCloseable {
      * daemon's socket for {@code lockd}); empty when the plugin needs none ({@code nop}).
      */
     List<Path> connectPaths();
+
+    /**
+     * The error for a child that could not connect to {@code socket}, one of
+     * {@link #connectPaths()}, in its pre-exec window: the lock service is most likely not
+     * running. Plugins name their service and how to start it; the default names the socket.
+     *
+     * @param reason the operating system's reason, e.g. {@code connect PATH: Connection refused}
+     */
+    default VirtException unreachable(Path socket, String reason) {
+        return new VirtException(ErrorCode.OPERATION_FAILED, "the lock service at " + socket
+                + " cannot be reached (" + reason + "); refusing to register domain '" + owner().name() + "'");
+    }
 
     /**
      * Acquires every resource of the session, all or nothing.

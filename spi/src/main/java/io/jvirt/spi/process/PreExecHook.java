@@ -1,5 +1,8 @@
 package io.jvirt.spi.process;
 
+import io.jvirt.api.ErrorCode;
+import io.jvirt.api.VirtException;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,6 +32,18 @@ public interface PreExecHook {
      * @param sockets the connected descriptors, one per {@link #sockets()} entry
      */
     void beforeExec(long pid, List<PassedSocket> sockets);
+
+    /**
+     * The error to fail the spawn with when the waiting process could not connect to one of
+     * {@link #sockets()} (the service behind it is most likely not running). The default names
+     * the hook and the helper's reason; a lock manager names its service and how to start it.
+     *
+     * @param socket the socket that could not be connected
+     * @param reason the helper's reason, e.g. {@code connect /run/x.sock: Connection refused}
+     */
+    default RuntimeException connectFailed(Path socket, String reason) {
+        return new VirtException(ErrorCode.OPERATION_FAILED, "hook '" + name() + "': " + reason);
+    }
 
     /**
      * Told that the spawn failed or was aborted after this hook's {@link #beforeExec} returned

@@ -99,7 +99,8 @@ public final class Spawner {
                         throw fail(program, "spawn helper exited while connecting to " + sock, null);
                     }
                     if (r.startsWith("ERR ")) {
-                        throw fail(program, "hook '" + hook.name() + "': " + r.substring(4), null);
+                        RuntimeException e = hook.connectFailed(sock, r.substring(4));
+                        throw e instanceof VirtException v ? v : fail(program, "hook '" + hook.name() + "': " + e, e);
                     }
                     FileDescriptor[] fds = conn.getReceivedFileDescriptors();
                     if (!r.equals("FD") || fds == null || fds.length != 1) {

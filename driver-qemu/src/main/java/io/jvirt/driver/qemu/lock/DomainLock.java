@@ -88,6 +88,14 @@ public final class DomainLock implements AutoCloseable {
             }
 
             @Override
+            public RuntimeException connectFailed(Path socket, String reason) {
+                // the plugin names its service and how to start it (the session does no I/O)
+                try (LockSession probe = manager.session(owner(ProcessHandle.current().pid()), resources)) {
+                    return probe.unreachable(socket, reason);
+                }
+            }
+
+            @Override
             public void beforeExec(long pid, List<PassedSocket> sockets) {
                 LockSession s = manager.session(owner(pid), resources);
                 try {

@@ -203,23 +203,25 @@ public final class LifecycleOps {
             long tMonitor = System.nanoTime();
             tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
             job.remoteVoid(() -> lock.acquire(null)); // every disk and lease, before the vCPUs start
+            long tLocked = System.nanoTime();
             if (incoming) {
                 return; // restore: the caller loads the stream, then sends cont
             }
-            try {
-                job.monitor(() -> mon.execute("cont"));
-            } catch (RuntimeException e) {
-                job.remote(lock::releaseQuietly);
-                throw e;
-            }
+            // a failing cont is handled below: QEMU is killed first, then the locks are released
+            // (in that order, so the vCPUs never run without them even if cont took effect unseen)
+            job.monitorVoid(() -> {
+                BeforeContSeam.run(d.name(), dir, mon);
+                mon.execute("cont");
+            });
             long tCont = System.nanoTime();
             d.setStatus(DomainState.RUNNING, StateReason.BOOTED);
             run.status = run.status.withState(DomainState.RUNNING.name(), StateReason.BOOTED.name()).withJob(null);
             saveStatus(run);
             long tDone = System.nanoTime();
             LOG.log(System.Logger.Level.DEBUG, "start phases of domain ''{0}'' (ms): prepare {1}, spawn {2}, status {3},"
-                    + " monitor {4}, cont {5}, running status {6}", d.name(), ms(tPrepared - t0), ms(tSpawned - tPrepared),
-                    ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tCont - tMonitor), ms(tDone - tCont));
+                    + " monitor {4}, locks {5}, cont {6}, running status {7}", d.name(), ms(tPrepared - t0),
+                    ms(tSpawned - tPrepared), ms(tStatus - tSpawned), ms(tMonitor - tStatus), ms(tLocked - tMonitor),
+                    ms(tCont - tLocked), ms(tDone - tCont));
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
             try {
@@ -429,14 +431,39 @@ public final class LifecycleOps {
             try {
                 job.monitorVoid(() -> mon.execute("cont"));
             } catch (RuntimeException e) {
-                run.status = run.status.withLockState(releaseLocks(job, run));
-                saveStatus(run);
-                throw e;
+                throw contFailed(job, dom, run, mon, e);
             }
             run.status = run.status.withLockState(null);
             setState(dom, run, DomainState.RUNNING, StateReason.UNPAUSED);
             host.emit(dom, Lifecycle.RESUMED, "Unpaused");
         }
+    }
+
+    /**
+     * A resume's {@code cont} failed after the locks were acquired: make sure the vCPUs are not
+     * running ({@code query-status}, and {@code stop} if they are — a timed-out {@code cont} may
+     * still have taken effect), then release the locks and keep their state, so the paused domain
+     * holds none. If QEMU cannot be confirmed paused the locks are kept: a guest that might run
+     * must not lose them. Returns the error to throw. Lock and job held (dropped for the I/O).
+     */
+    private RuntimeException contFailed(Job job, DomainObj dom, QemuRun run, QmpMonitor mon, RuntimeException cause) {
+        try {
+            job.monitorVoid(() -> {
+                if (mon.execute("query-status").path("running").asBoolean(true)) {
+                    mon.execute("stop");
+                }
+            });
+        } catch (RuntimeException stopError) {
+            LOG.log(System.Logger.Level.WARNING, "domain ''{0}'': cont failed and stop failed too; keeping its locks: {1}",
+                    dom.name(), stopError.getMessage());
+            return new VirtException(cause instanceof VirtException v ? v.code() : ErrorCode.OPERATION_FAILED,
+                    "cannot resume domain '" + dom.name() + "': " + cause.getMessage()
+                            + " (its locks are kept: QEMU could not be confirmed paused: " + stopError.getMessage() + ")", cause);
+        }
+        run.status = run.status.withLockState(releaseLocks(job, run));
+        saveStatus(run);
+        return new VirtException(cause instanceof VirtException v ? v.code() : ErrorCode.OPERATION_FAILED,
+                "cannot resume domain '" + dom.name() + "' (it stays paused, its locks released): " + cause.getMessage(), cause);
     }
 
     /** QMP passthrough for experts: a MODIFY job; marks the domain tainted. */

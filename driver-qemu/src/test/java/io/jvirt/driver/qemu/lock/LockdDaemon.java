@@ -1,11 +1,17 @@
 package io.jvirt.driver.qemu.lock;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jvirt.driver.qemu.monitor.QmpMonitor;
+import io.jvirt.lock.lockd.LockdClient;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +59,25 @@ final class LockdDaemon implements AutoCloseable {
             }
         });
         return d;
+    }
+
+    /**
+     * The names of the domains the daemon lists as holders of the lock named {@code lockName}
+     * (a disk's path), asked over the daemon's own {@code list} command.
+     */
+    List<String> holders(String lockName) {
+        try (LockdClient c = LockdClient.connect(socket, "list locks")) {
+            JsonNode r = c.call(QmpMonitor.json().createObjectNode().put("cmd", "list"));
+            Map<String, String> names = new HashMap<>();
+            r.path("owners").forEach(o -> names.put(o.path("uuid").asText(), o.path("name").asText()));
+            List<String> out = new java.util.ArrayList<>();
+            for (JsonNode l : r.path("locks")) {
+                if (l.path("name").asText().equals(lockName)) {
+                    l.path("owners").forEach(u -> out.add(names.getOrDefault(u.asText(), u.asText())));
+                }
+            }
+            return out;
+        }
     }
 
     @Override

@@ -231,16 +231,44 @@ class QemuLockdTwoHostsTest {
         }
     }
 
+    /** The message for a daemon that is down: what, which socket, how to start it. */
+    private void assertDaemonDown(VirtException e, String refused) {
+        assertEquals(ErrorCode.OPERATION_FAILED, e.code(), e.getMessage());
+        String sock = daemon.socket.toString();
+        assertTrue(e.getMessage().contains("jvirt-lockd is not running: cannot connect to " + sock + " ("), e.getMessage());
+        assertTrue(e.getMessage().contains("start it with 'bin/jvirt-lockd --socket " + sock + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains("refusing to " + refused), e.getMessage());
+    }
+
     @Test
     void daemonDownRefusesStart() throws Exception {
         daemon.close();
         try (Connection a = Virt.open(Embed.uri(rootA))) {
             VirtException e = assertThrows(VirtException.class, () -> a.createDomain(xml("va", disk, null, null)));
-            System.out.println("daemon down: " + e.code() + ": " + e.getMessage());
-            assertTrue(e.getMessage().contains("cannot start domain 'va'"), e.getMessage());
-            assertTrue(e.getMessage().contains("lock manager lockd"), e.getMessage());
-            assertTrue(e.getMessage().contains(daemon.socket.toString()), e.getMessage());
+            assertTrue(e.getMessage().startsWith("cannot start domain 'va': jvirt-lockd is not running"), e.getMessage());
+            assertDaemonDown(e, "register domain 'va'");
             assertTrue(qemusOf(rootA).isEmpty());
+            assertTrue(a.listDomains().isEmpty(), "the transient domain is gone");
+        }
+    }
+
+    @Test
+    void daemonDownRefusesResumeAndTheGuestStaysPaused() throws Exception {
+        try (Connection a = Virt.open(Embed.uri(rootA))) {
+            Domain va = a.createDomain(xml("va", disk, null, null));
+            va.suspend();
+            long pid = Embed.pids(rootA).getFirst();
+            daemon.close();
+            VirtException e = assertThrows(VirtException.class, va::resume);
+            assertTrue(e.getMessage().startsWith("cannot resume domain 'va' (it stays paused): jvirt-lockd is not running"),
+                    e.getMessage());
+            assertDaemonDown(e, "acquire locks for domain 'va'");
+            assertEquals(DomainState.PAUSED, va.state().state());
+            assertTrue(ProcInfo.isAlive(pid), "QEMU keeps running, paused");
+            String status = va.unwrap(io.jvirt.api.qemu.QemuDomain.class).monitorCommand("{\"execute\":\"query-status\"}",
+                    java.time.Duration.ofSeconds(10));
+            assertTrue(status.contains("\"running\":false"), status);
+            va.destroy();
         }
     }
 }
