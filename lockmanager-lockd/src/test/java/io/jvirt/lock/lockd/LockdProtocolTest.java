@@ -1,5 +1,7 @@
 package io.jvirt.lock.lockd;
 
+import io.jvirt.testkit.LockdDaemonProcess;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,13 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class LockdProtocolTest {
     static Path dir;
-    static DaemonProcess daemon;
+    static LockdDaemonProcess daemon;
 
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("lockd-proto");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-        daemon = DaemonProcess.start(dir.resolve("lockd.sock"), dir.resolve("daemon.log"));
+        daemon = LockdDaemonProcess.start(dir.resolve("lockd.sock"), dir.resolve("daemon.log"));
     }
 
     @AfterAll
@@ -49,7 +51,7 @@ class LockdProtocolTest {
         final OutputStream out;
 
         Raw() throws Exception {
-            s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(daemon.socket));
+            s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(daemon.socket()));
             s.setSoTimeout(10_000);
             in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             out = s.getOutputStream();
@@ -85,7 +87,7 @@ class LockdProtocolTest {
 
     @Test
     void socketIsPrivate() throws Exception {
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket())));
     }
 
     @Test
@@ -156,12 +158,12 @@ class LockdProtocolTest {
         String refusedAtConnect = asNobody();
         assertTrue(refusedAtConnect.contains("Permission denied") || refusedAtConnect.contains("PermissionError"), refusedAtConnect);
         // and with the mode opened up, the peer-credential check still refuses them
-        Files.setPosixFilePermissions(daemon.socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setPosixFilePermissions(daemon.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
         try {
             String reply = asNobody();
             assertTrue(reply.contains("\"code\":\"OPERATION_DENIED\"") && reply.contains("permission denied: uid 65534"), reply);
         } finally {
-            Files.setPosixFilePermissions(daemon.socket, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(daemon.socket(), PosixFilePermissions.fromString("rw-------"));
         }
         assertServing();
     }
@@ -180,7 +182,7 @@ class LockdProtocolTest {
                     print(type(e).__name__, e)
                 """;
         Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "/usr/bin/python3", "-c", py, daemon.socket.toString()).redirectErrorStream(true).start();
+                "/usr/bin/python3", "-c", py, daemon.socket().toString()).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));
@@ -194,7 +196,7 @@ class LockdProtocolTest {
     void listSubcommandPrintsLocksAndOwners() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        assertEquals(0, LockdMain.run(new String[] {"--socket", daemon.socket.toString(), "--list"}, ps, ps));
+        assertEquals(0, LockdMain.run(new String[] {"--socket", daemon.socket().toString(), "--list"}, ps, ps));
         String out = buf.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("MODE") && out.contains("OWNER UUID"), out);
         buf.reset();
@@ -206,7 +208,7 @@ class LockdProtocolTest {
     void secondDaemonOnTheSameSocketRefusesToStart() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        assertEquals(1, LockdMain.run(new String[] {"--socket", daemon.socket.toString()}, ps, ps));
+        assertEquals(1, LockdMain.run(new String[] {"--socket", daemon.socket().toString()}, ps, ps));
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("another jvirt-lockd is already serving"), buf.toString(StandardCharsets.UTF_8));
         assertServing();
     }

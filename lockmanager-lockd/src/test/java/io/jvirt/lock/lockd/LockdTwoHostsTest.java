@@ -1,5 +1,7 @@
 package io.jvirt.lock.lockd;
 
+import io.jvirt.testkit.LockdDaemonProcess;
+
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
 import io.jvirt.testkit.LockOwnerProcess;
@@ -58,8 +60,8 @@ class LockdTwoHostsTest {
         }
     }
 
-    private DaemonProcess daemon(String name, String... extra) throws Exception {
-        DaemonProcess d = DaemonProcess.start(tmp.resolve(name + ".sock"), tmp.resolve(name + ".log"), extra);
+    private LockdDaemonProcess daemon(String name, String... extra) throws Exception {
+        LockdDaemonProcess d = LockdDaemonProcess.start(tmp.resolve(name + ".sock"), tmp.resolve(name + ".log"), extra);
         cleanup.add(d);
         return d;
     }
@@ -115,9 +117,9 @@ class LockdTwoHostsTest {
 
     @Test
     void oneDaemonTwoHosts() throws Exception {
-        DaemonProcess daemon = daemon("lockd");
-        LockManager a = host("hostA", daemon.socket, true, "");
-        LockManager b = host("hostB", daemon.socket, true, "");
+        LockdDaemonProcess daemon = daemon("lockd");
+        LockManager a = host("hostA", daemon.socket(), true, "");
+        LockManager b = host("hostB", daemon.socket(), true, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED), d(readonly, DiskMode.READONLY));
         acquire(vmA);
         String state = vmA.session().inquire();
@@ -145,9 +147,9 @@ class LockdTwoHostsTest {
 
     @Test
     void readOnlyDisksLockedSharedWhenConfigured() throws Exception {
-        DaemonProcess daemon = daemon("lockd");
-        LockManager a = host("hostA", daemon.socket, true, "readonly_disks = \"shared\"\n");
-        LockManager b = host("hostB", daemon.socket, true, "");
+        LockdDaemonProcess daemon = daemon("lockd");
+        LockManager a = host("hostA", daemon.socket(), true, "readonly_disks = \"shared\"\n");
+        LockManager b = host("hostB", daemon.socket(), true, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(readonly, DiskMode.READONLY));
         acquire(vmA);
         assertTrue(vmA.session().inquire().contains("\"shared\""), vmA.session().inquire());
@@ -157,10 +159,10 @@ class LockdTwoHostsTest {
 
     @Test
     void twoDaemonsOnOneLockspaceConflictLikeTwoHostsOnNfs() throws Exception {
-        DaemonProcess d1 = daemon("lockd1");
-        DaemonProcess d2 = daemon("lockd2");
-        LockManager a = host("hostA", d1.socket, true, "");
-        LockManager b = host("hostB", d2.socket, true, "");
+        LockdDaemonProcess d1 = daemon("lockd1");
+        LockdDaemonProcess d2 = daemon("lockd2");
+        LockManager a = host("hostA", d1.socket(), true, "");
+        LockManager b = host("hostB", d2.socket(), true, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
         acquire(vmA);
         LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
@@ -174,8 +176,8 @@ class LockdTwoHostsTest {
 
     @Test
     void directLocksInteroperateWithPosixByteZeroLocks() throws Exception {
-        DaemonProcess daemon = daemon("lockd");
-        LockManager a = host("hostA", daemon.socket, false, "");
+        LockdDaemonProcess daemon = daemon("lockd");
+        LockManager a = host("hostA", daemon.socket(), false, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
         acquire(vmA);
         assertEquals("busy", posix(disk, false));
@@ -215,21 +217,21 @@ class LockdTwoHostsTest {
 
     @Test
     void pluginRefusesWhileTheDaemonIsDownAndRecoversAfterRestart() throws Exception {
-        DaemonProcess daemon = daemon("lockd");
-        LockManager a = host("hostA", daemon.socket, true, "");
+        LockdDaemonProcess daemon = daemon("lockd");
+        LockManager a = host("hostA", daemon.socket(), true, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
         daemon.close();
         VirtException e = assertThrows(VirtException.class, () -> acquire(vmA));
         assertEquals(ErrorCode.OPERATION_FAILED, e.code());
-        assertTrue(e.getMessage().startsWith("jvirt-lockd is not running: cannot connect to " + daemon.socket), e.getMessage());
+        assertTrue(e.getMessage().startsWith("jvirt-lockd is not running: cannot connect to " + daemon.socket()), e.getMessage());
         assertTrue(e.getMessage().contains("refusing to acquire locks for domain 'vmA'"), e.getMessage());
 
         // a restarted daemon (the crash lost every lock) adopts the still-running owner at its
         // next acquire, and releases it when the process is found gone
-        DaemonProcess again = DaemonProcess.start(daemon.socket, tmp.resolve("lockd-again.log"));
+        LockdDaemonProcess again = LockdDaemonProcess.start(daemon.socket(), tmp.resolve("lockd-again.log"));
         cleanup.add(again);
         acquire(vmA);
-        LockManager b = host("hostB", again.socket, true, "");
+        LockManager b = host("hostB", again.socket(), true, "");
         LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         busy(vmB, disk.toString(), "domain 'vmA'");
         vmA.kill9();
@@ -238,9 +240,9 @@ class LockdTwoHostsTest {
 
     @Test
     void handOverKeepsLocksAndOwners() throws Exception {
-        DaemonProcess old = daemon("lockd");
-        LockManager a = host("hostA", old.socket, true, "");
-        LockManager b = host("hostB", old.socket, true, "");
+        LockdDaemonProcess old = daemon("lockd");
+        LockManager a = host("hostA", old.socket(), true, "");
+        LockManager b = host("hostB", old.socket(), true, "");
         LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE), d(shared, DiskMode.SHARED));
         acquire(vmA);
         LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
@@ -264,9 +266,9 @@ class LockdTwoHostsTest {
                 }
             }
         });
-        DaemonProcess successor = DaemonProcess.start(old.socket, tmp.resolve("lockd-new.log"), "--takeover");
+        LockdDaemonProcess successor = LockdDaemonProcess.start(old.socket(), tmp.resolve("lockd-new.log"), "--takeover");
         cleanup.add(successor);
-        assertTrue(old.process.waitFor(10, TimeUnit.SECONDS), "the old daemon exits after the hand-over");
+        assertTrue(old.process().waitFor(10, TimeUnit.SECONDS), "the old daemon exits after the hand-over");
         Thread.sleep(300);
         stop.set(true);
         prober.join(10_000);
@@ -283,7 +285,7 @@ class LockdTwoHostsTest {
         // the successor watches the handed-over owner connections: A dies, B gets the disk
         vmA.kill9();
         eventually(() -> acquire(vmB));
-        assertTrue(successor.process.isAlive());
+        assertTrue(successor.process().isAlive());
     }
 
     /**
@@ -293,27 +295,27 @@ class LockdTwoHostsTest {
      */
     @Test
     void keptConnectionIsRemadeAfterADaemonRestartAndCarriesNoLockLifetime() throws Exception {
-        DaemonProcess first = daemon("lockd");
-        LockManager a = host("hostA", first.socket, true, "");
-        LockManager b = host("hostB", first.socket, true, "");
-        OwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
-        OwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
+        LockdDaemonProcess first = daemon("lockd");
+        LockManager a = host("hostA", first.socket(), true, "");
+        LockManager b = host("hostB", first.socket(), true, "");
+        LockOwnerProcess vmA = owner(a, "vmA", d(disk, DiskMode.EXCLUSIVE));
+        LockOwnerProcess vmB = owner(b, "vmB", d(disk, DiskMode.EXCLUSIVE));
         for (int i = 0; i < 3; i++) { // the same session, over and over
             acquire(vmA);
             busy(vmB, disk.toString(), "vmA");
-            assertTrue(vmA.session.release().contains("exclusive"));
-            assertEquals("[]", vmA.session.inquire());
+            assertTrue(vmA.session().release().contains("exclusive"));
+            assertEquals("[]", vmA.session().inquire());
         }
         acquire(vmA);
 
         // the daemon dies (its locks with it) and a new one serves the same socket: the session's
         // kept connection is dead and must be replaced, not used
         first.close();
-        DaemonProcess second = DaemonProcess.start(first.socket, tmp.resolve("lockd2.log"));
+        LockdDaemonProcess second = LockdDaemonProcess.start(first.socket(), tmp.resolve("lockd2.log"));
         cleanup.add(second);
         acquire(vmA); // the new daemon adopts the live owner
         busy(vmB, disk.toString(), "vmA");
-        assertTrue(vmA.session.inquire().contains("exclusive"), vmA.session.inquire());
+        assertTrue(vmA.session().inquire().contains("exclusive"), vmA.session().inquire());
 
         // the owner dies: its locks end although the session's connection stays open
         vmA.kill9();
@@ -321,6 +323,6 @@ class LockdTwoHostsTest {
         VirtException e = assertThrows(VirtException.class, () -> acquire(vmA));
         assertEquals(ErrorCode.OPERATION_INVALID, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains("is not registered and its process is not running"), e.getMessage());
-        assertEquals("[]", vmA.session.release());
+        assertEquals("[]", vmA.session().release());
     }
 }

@@ -1,5 +1,7 @@
 package io.jvirt.lock.sanlock;
 
+import io.jvirt.testkit.SanlockDaemonProcess;
+
 import io.jvirt.api.ErrorCode;
 import io.jvirt.api.VirtException;
 import io.jvirt.testkit.LockOwnerProcess;
@@ -36,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class TwoHostsTest {
     private Path tmp;
-    private SanlockDaemon daemonA;
-    private SanlockDaemon daemonB;
+    private SanlockDaemonProcess daemonA;
+    private SanlockDaemonProcess daemonB;
     private LockManager hostA;
     private LockManager hostB;
 
@@ -46,8 +48,8 @@ class TwoHostsTest {
         tmp = Files.createTempDirectory("jvirt-sanlock");
         Path leases = Files.createDirectories(tmp.resolve("leases"));
         try {
-            daemonA = SanlockDaemon.start(tmp.resolve("runA"));
-            daemonB = SanlockDaemon.start(tmp.resolve("runB"));
+            daemonA = SanlockDaemonProcess.start(tmp.resolve("runA"));
+            daemonB = SanlockDaemonProcess.start(tmp.resolve("runB"));
             // host A through the driver's configuration files, host B through settings in code
             Path confA = Files.createDirectories(tmp.resolve("confA"));
             Files.writeString(confA.resolve("qemu.conf"), "lock_manager = \"sanlock\"\n");

@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.lock;
 
+import io.jvirt.testkit.LockdDaemonProcess;
+
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.DomainState;
@@ -52,7 +54,7 @@ class QemuLockdContFailureTest {
     Path rootB;
     Path disk;
     Path fifo;
-    LockdDaemon daemon;
+    LockdDaemonProcess daemon;
     RandomAccessFile fifoEnd;
 
     @BeforeEach
@@ -62,7 +64,7 @@ class QemuLockdContFailureTest {
         try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(1 << 20);
         }
-        daemon = LockdDaemon.start(tmp.resolve("lockd.sock"), tmp.resolve("lockd.log"));
+        daemon = LockdDaemonProcess.start(tmp.resolve("lockd.sock"), tmp.resolve("lockd.log"));
         rootA = host("a", lockspace);
         rootB = host("b", lockspace);
         fifo = tmp.resolve("dump.fifo");
@@ -87,7 +89,7 @@ class QemuLockdContFailureTest {
     private Path host(String name, Path lockspace) throws Exception {
         Path root = Files.createDirectories(tmp.resolve(name));
         Files.writeString(root.resolve("qemu.conf"), "lock_manager = \"lockd\"\nimage_locking = 0\n");
-        Files.writeString(root.resolve("qemu-lockd.conf"), "socket = \"" + daemon.socket + "\"\nfile_lockspace_dir = \""
+        Files.writeString(root.resolve("qemu-lockd.conf"), "socket = \"" + daemon.socket() + "\"\nfile_lockspace_dir = \""
                 + lockspace + "\"\n");
         return root;
     }
@@ -101,9 +103,9 @@ class QemuLockdContFailureTest {
     private void hostBCanRunTheDisk(Connection b) {
         Domain vb = b.createDomain(xml("vb", disk, null, null));
         assertEquals(DomainState.RUNNING, vb.state().state());
-        assertEquals(List.of("vb"), daemon.holders(disk.toString()));
+        assertEquals(List.of("vb"), LockdHolders.of(daemon.socket(), disk.toString()));
         vb.destroy();
-        assertEquals(List.of(), daemon.holders(disk.toString()));
+        assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()));
     }
 
     private void assertBusyOnB(Connection b) {
@@ -116,9 +118,9 @@ class QemuLockdContFailureTest {
     void failedContOnResumeReleasesTheLocksAndLeavesTheGuestPaused() throws Exception {
         try (Connection a = Virt.open(Embed.uri(rootA)); Connection b = Virt.open(Embed.uri(rootB))) {
             Domain va = a.createDomain(xml("va", disk, null, null));
-            assertEquals(List.of("va"), daemon.holders(disk.toString()));
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()));
             va.suspend();
-            assertEquals(List.of(), daemon.holders(disk.toString()), "a paused guest holds no lock");
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()), "a paused guest holds no lock");
 
             QemuDomain qa = va.unwrap(QemuDomain.class);
             String r = qa.monitorCommand(dumpCommand(), Duration.ofSeconds(10));
@@ -132,7 +134,7 @@ class QemuLockdContFailureTest {
             assertTrue(ProcInfo.isAlive(pid), "QEMU keeps running (paused)");
             String status = qa.monitorCommand("{\"execute\":\"query-status\"}", Duration.ofSeconds(10));
             assertTrue(status.contains("\"running\":false"), status);
-            assertEquals(List.of(), daemon.holders(disk.toString()), "the locks taken for the failed cont are released");
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()), "the locks taken for the failed cont are released");
             assertNotNull(StatusFile.read(rootA.resolve("run/va.status.json")).lockState(), "the lock state is kept");
             hostBCanRunTheDisk(b);
 
@@ -142,10 +144,10 @@ class QemuLockdContFailureTest {
                     Duration.ofSeconds(10)).contains("\"active\""));
             va.resume();
             assertEquals(DomainState.RUNNING, va.state().state());
-            assertEquals(List.of("va"), daemon.holders(disk.toString()));
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()));
             assertBusyOnB(b);
             va.destroy();
-            assertEquals(List.of(), daemon.holders(disk.toString()));
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()));
         }
     }
 
@@ -157,7 +159,7 @@ class QemuLockdContFailureTest {
             if (!runDir.startsWith(rootA)) {
                 return;
             }
-            heldBeforeCont.add(daemon.holders(disk.toString()));
+            heldBeforeCont.add(LockdHolders.of(daemon.socket(), disk.toString()));
             qemuPids.addAll(pidsOf(rootA));
             mon.passthrough(dumpCommand(), Duration.ofSeconds(10));
         };
@@ -172,13 +174,13 @@ class QemuLockdContFailureTest {
             assertTrue(ProcInfo.awaitDeath(qemuPids.getFirst(), TimeUnit.SECONDS.toNanos(5)), "va's QEMU is gone");
             assertTrue(qemusOf(rootA).isEmpty());
             assertTrue(a.listDomains().isEmpty(), "the transient domain is gone (shut off)");
-            assertEquals(List.of(), daemon.holders(disk.toString()), "the locks are released");
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()), "the locks are released");
             hostBCanRunTheDisk(b);
 
             // without the fault the same start works and holds the disk
             Domain va = a.createDomain(xml("va", disk, null, null));
             assertEquals(DomainState.RUNNING, va.state().state());
-            assertEquals(List.of("va"), daemon.holders(disk.toString()));
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()));
             assertBusyOnB(b);
             va.destroy();
         }

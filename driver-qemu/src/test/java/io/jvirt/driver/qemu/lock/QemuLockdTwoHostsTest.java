@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.lock;
 
+import io.jvirt.testkit.LockdDaemonProcess;
+
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.DomainState;
@@ -42,7 +44,7 @@ class QemuLockdTwoHostsTest {
     Path disk;
     Path shared;
     Path iso;
-    LockdDaemon daemon;
+    LockdDaemonProcess daemon;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -51,7 +53,7 @@ class QemuLockdTwoHostsTest {
         disk = image(images.resolve("disk.img"));
         shared = image(images.resolve("shared.img"));
         iso = image(images.resolve("ro.img"));
-        daemon = LockdDaemon.start(tmp.resolve("lockd.sock"), tmp.resolve("lockd.log"));
+        daemon = LockdDaemonProcess.start(tmp.resolve("lockd.sock"), tmp.resolve("lockd.log"));
         rootA = host("a", lockspace);
         rootB = host("b", lockspace);
     }
@@ -80,7 +82,7 @@ class QemuLockdTwoHostsTest {
     private Path host(String name, Path lockspace, String extra) throws Exception {
         Path root = Files.createDirectories(tmp.resolve(name));
         Files.writeString(root.resolve("qemu.conf"), "lock_manager = \"lockd\"\nimage_locking = 0\n");
-        Files.writeString(root.resolve("qemu-lockd.conf"), "socket = \"" + daemon.socket + "\"\nfile_lockspace_dir = \""
+        Files.writeString(root.resolve("qemu-lockd.conf"), "socket = \"" + daemon.socket() + "\"\nfile_lockspace_dir = \""
                 + lockspace + "\"\n" + extra);
         return root;
     }
@@ -234,7 +236,7 @@ class QemuLockdTwoHostsTest {
     /** The message for a daemon that is down: what, which socket, how to start it. */
     private void assertDaemonDown(VirtException e, String refused) {
         assertEquals(ErrorCode.OPERATION_FAILED, e.code(), e.getMessage());
-        String sock = daemon.socket.toString();
+        String sock = daemon.socket().toString();
         assertTrue(e.getMessage().contains("jvirt-lockd is not running: cannot connect to " + sock + " ("), e.getMessage());
         assertTrue(e.getMessage().contains("start it with 'bin/jvirt-lockd --socket " + sock + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("refusing to " + refused), e.getMessage());

@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.lock;
 
+import io.jvirt.testkit.SanlockDaemonProcess;
+
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.DomainState;
@@ -41,8 +43,8 @@ class QemuSanlockTwoHostsTest {
     Path rootB;
     Path disk;
     Path leaseFile;
-    SanlockHost sanlockA;
-    SanlockHost sanlockB;
+    SanlockDaemonProcess sanlockA;
+    SanlockDaemonProcess sanlockB;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -55,12 +57,12 @@ class QemuSanlockTwoHostsTest {
         try (RandomAccessFile f = new RandomAccessFile(leaseFile.toFile(), "rw")) {
             f.setLength(1 << 20);
         }
-        Process init = new ProcessBuilder(SanlockHost.SANLOCK.toString(), "direct", "init", "-r",
+        Process init = new ProcessBuilder(SanlockDaemonProcess.SANLOCK.toString(), "direct", "init", "-r",
                 LOCKSPACE + ":vmlease:" + leaseFile + ":0").redirectErrorStream(true).start();
         assertTrue(init.waitFor(30, TimeUnit.SECONDS), "sanlock direct init did not finish");
         assertEquals(0, init.exitValue(), new String(init.getInputStream().readAllBytes()));
-        sanlockA = SanlockHost.start(tmp.resolve("runA"));
-        sanlockB = SanlockHost.start(tmp.resolve("runB"));
+        sanlockA = SanlockDaemonProcess.start(tmp.resolve("runA"));
+        sanlockB = SanlockDaemonProcess.start(tmp.resolve("runB"));
         rootA = host("a", 1, sanlockA, leases);
         rootB = host("b", 2, sanlockB, leases);
     }
@@ -79,7 +81,7 @@ class QemuSanlockTwoHostsTest {
         }
     }
 
-    private Path host(String name, int hostId, SanlockHost daemon, Path leases) throws Exception {
+    private Path host(String name, int hostId, SanlockDaemonProcess daemon, Path leases) throws Exception {
         Path root = Files.createDirectories(tmp.resolve(name));
         Files.writeString(root.resolve("qemu.conf"), "lock_manager = \"sanlock\"\nimage_locking = 0\n");
         Files.writeString(root.resolve("qemu-sanlock.conf"), """

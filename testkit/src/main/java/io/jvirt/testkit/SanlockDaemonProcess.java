@@ -1,9 +1,11 @@
-package io.jvirt.lock.sanlock;
+package io.jvirt.testkit;
+
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -11,50 +13,45 @@ import java.util.concurrent.TimeUnit;
  * A real sanlock daemon for tests, one "host": started in the foreground ({@code -D}) as a child
  * process with its own run directory ({@code SANLOCK_RUN_DIR}), unprivileged mode
  * ({@code SANLOCK_PRIVILEGED=0}), no watchdog ({@code -w 0}), no mlockall ({@code -l 0}), as
- * the current user. Stopped by pid (it and its helper child) on {@link #close()}.
+ * the current user. Stopped by pid (it and its helper child) in {@link #close()}.
  */
-final class SanlockDaemon implements AutoCloseable {
-    static final Path SANLOCK = Path.of("/usr/sbin/sanlock");
+public final class SanlockDaemonProcess implements AutoCloseable {
+    /** The daemon binary (Debian package {@code sanlock}). */
+    public static final Path SANLOCK = Path.of("/usr/sbin/sanlock");
 
     private final Process process;
     private final Path runDir;
-    private final Path log;
 
-    private SanlockDaemon(Process process, Path runDir, Path log) {
+    private SanlockDaemonProcess(Process process, Path runDir) {
         this.process = process;
         this.runDir = runDir;
-        this.log = log;
     }
 
-    static SanlockDaemon start(Path runDir) throws Exception {
+    /** Starts a daemon with {@code runDir} (created) and waits (at most 10 s) until its socket accepts. */
+    public static SanlockDaemonProcess start(Path runDir) throws Exception {
         if (!Files.isExecutable(SANLOCK)) {
             throw new IllegalStateException(SANLOCK + " is missing: install the Debian package 'sanlock'");
         }
         Files.createDirectories(runDir);
-        Path log = runDir.resolve("daemon.log");
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
         ProcessBuilder pb = new ProcessBuilder(List.of(SANLOCK.toString(), "daemon", "-D", "-w", "0", "-l", "0",
                 "-U", Integer.toString(uid), "-G", Integer.toString(gid)));
         pb.environment().put("SANLOCK_RUN_DIR", runDir.toString());
         pb.environment().put("SANLOCK_PRIVILEGED", "0");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        Process p = pb.start();
-        SanlockDaemon d = new SanlockDaemon(p, runDir, log);
+        pb.redirectErrorStream(true).redirectOutput(runDir.resolve("daemon.log").toFile());
+        SanlockDaemonProcess d = new SanlockDaemonProcess(pb.start(), runDir);
         try {
-            SanlockClient c = new SanlockClient(d.socket(), Duration.ofSeconds(2), Duration.ofSeconds(2));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (true) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("sanlock daemon exited with " + p.exitValue() + ":\n" + d.logText());
+                if (!d.process.isAlive()) {
+                    throw new IllegalStateException("sanlock daemon exited with " + d.process.exitValue() + ":\n" + d.log());
                 }
-                try {
-                    c.version();
+                try (AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(d.socket()))) {
                     return d;
-                } catch (SanlockClient.SanlockIOException | SanlockClient.SanlockResultException e) {
+                } catch (IOException e) {
                     if (System.nanoTime() - deadline > 0) {
-                        throw new IllegalStateException("sanlock daemon did not answer within 10 s: " + e.getMessage()
-                                + "\n" + d.logText());
+                        throw new IllegalStateException("sanlock daemon did not listen within 10 s: " + e + "\n" + d.log());
                     }
                     Thread.sleep(50);
                 }
@@ -65,17 +62,25 @@ final class SanlockDaemon implements AutoCloseable {
         }
     }
 
-    Path socket() {
+    /** The daemon's socket. */
+    public Path socket() {
         return runDir.resolve("sanlock.sock");
     }
 
-    long pid() {
+    /** Its run directory. */
+    public Path runDir() {
+        return runDir;
+    }
+
+    /** Its pid. */
+    public long pid() {
         return process.pid();
     }
 
-    String logText() {
+    /** What it printed. */
+    public String log() {
         try {
-            return Files.readString(log);
+            return Files.readString(runDir.resolve("daemon.log"));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
@@ -87,9 +92,9 @@ final class SanlockDaemon implements AutoCloseable {
         List<ProcessHandle> children = process.descendants().toList();
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
-        for (ProcessHandle h : children) {
-            h.destroyForcibly();
-            h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
+        for (ProcessHandle c : children) {
+            c.destroyForcibly();
+            c.onExit().completeOnTimeout(c, 10, TimeUnit.SECONDS).join();
         }
     }
 }

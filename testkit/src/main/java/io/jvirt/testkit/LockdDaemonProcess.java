@@ -1,4 +1,4 @@
-package io.jvirt.lock.lockd;
+package io.jvirt.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,23 +10,35 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** A jvirt-lockd daemon in its own JVM, for tests; stopped by pid in {@link #close()}. */
-final class DaemonProcess implements AutoCloseable {
-    final Process process;
-    final Path socket;
+/**
+ * A real jvirt-lockd daemon in its own JVM, for tests: started from the caller's class path (which
+ * must hold lockmanager-lockd), ready once it prints its "ready" line, stopped by pid in
+ * {@link #close()} (SIGTERM, then SIGKILL after 10 s).
+ */
+public final class LockdDaemonProcess implements AutoCloseable {
+    private static final String MAIN = "io.jvirt.lock.lockd.LockdMain";
 
-    private DaemonProcess(Process process, Path socket) {
+    private final Process process;
+    private final Path socket;
+
+    private LockdDaemonProcess(Process process, Path socket) {
         this.process = process;
         this.socket = socket;
     }
 
-    static DaemonProcess start(Path socket, Path log, String... extra) throws Exception {
+    /**
+     * Starts the daemon on {@code socket} and waits (at most 30 s) until it serves.
+     *
+     * @param log   where its standard error goes (appended)
+     * @param extra more command-line arguments (e.g. {@code --takeover})
+     */
+    public static LockdDaemonProcess start(Path socket, Path log, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), LockdMain.class.getName(), "--socket", socket.toString()));
+                "-cp", System.getProperty("java.class.path"), MAIN, "--socket", socket.toString()));
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        DaemonProcess d = new DaemonProcess(p, socket);
+        LockdDaemonProcess d = new LockdDaemonProcess(p, socket);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {
@@ -48,7 +60,7 @@ final class DaemonProcess implements AutoCloseable {
         Thread.ofVirtual().start(() -> {
             try {
                 while (r.readLine() != null) {
-                    // drain
+                    // drain, so the daemon never blocks on a full pipe
                 }
             } catch (IOException ignored) {
                 // ended
@@ -57,7 +69,18 @@ final class DaemonProcess implements AutoCloseable {
         return d;
     }
 
-    long pid() {
+    /** The daemon's process. */
+    public Process process() {
+        return process;
+    }
+
+    /** Its socket. */
+    public Path socket() {
+        return socket;
+    }
+
+    /** Its pid. */
+    public long pid() {
         return process.pid();
     }
 
