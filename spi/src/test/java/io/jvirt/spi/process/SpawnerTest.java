@@ -85,9 +85,26 @@ class SpawnerTest {
         };
     }
 
-    private static List<String> fds(long pid) throws IOException {
-        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+    /**
+     * The exec'd program's descriptors once it has settled: right after exec the dynamic loader
+     * briefly holds ld.so.cache and the libraries open, so wait (bounded) until the process sleeps
+     * and two readings agree.
+     */
+    private static List<String> fds(long pid) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> last = null;
+        while (true) {
+            List<String> now;
+            try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                now = s.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if ((state == 'S' && now.equals(last)) || System.nanoTime() > deadline) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(5);
         }
     }
 

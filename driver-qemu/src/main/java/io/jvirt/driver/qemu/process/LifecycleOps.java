@@ -40,6 +40,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -479,6 +481,42 @@ public final class LifecycleOps {
             }
             return job.monitor(() -> mon.passthrough(json, timeout));
         }
+    }
+
+    /**
+     * For a long job that stopped the vCPUs itself (save): releases the domain's locks and keeps
+     * their state in the status file, as a suspend does. {@code remote} runs the daemon call with
+     * the domain lock dropped (the job's {@code remote}). Lock and job held.
+     */
+    public void releaseLocksAfterStop(QemuRun run, Function<Supplier<String>, String> remote) {
+        DomainLock lock = run.lock;
+        if (lock == null) {
+            return;
+        }
+        run.status = run.status.withLockState(remote.apply(lock::releaseQuietly));
+        saveStatus(run);
+    }
+
+    /**
+     * Before such a job sends {@code cont} again (a failed or cancelled save): acquires the locks
+     * with the kept state, so the vCPUs never run without them; a failure (e.g. another host took
+     * the disk meanwhile) leaves the domain paused. {@code remote} as above. Lock and job held.
+     */
+    public void acquireLocksBeforeCont(DomainObj d, QemuRun run, Function<Supplier<String>, String> remote) {
+        DomainLock lock = run.lock;
+        if (lock == null) {
+            return;
+        }
+        String saved = run.status.lockState();
+        try {
+            remote.apply(() -> {
+                lock.acquire(saved);
+                return null;
+            });
+        } catch (VirtException e) {
+            throw new VirtException(e.code(), "cannot resume domain '" + d.name() + "' (it stays paused): " + e.getMessage(), e);
+        }
+        run.status = run.status.withLockState(null);
     }
 
     /** Acquires the domain's locks with the state kept since the last release. Lock and job held (dropped for the I/O). */

@@ -125,6 +125,8 @@ public final class SaveOps {
         persist(run, job, wasRunning, tmp);
         if (wasRunning) {
             job.monitorVoid(() -> mon.execute("stop"));
+            // vCPUs stopped: the disks are free for others until (and unless) they run here again
+            host.lifecycle().releaseLocksAfterStop(run, st -> job.remote(st::get));
         }
         host.lifecycle().setState(dom, run, DomainState.PAUSED, StateReason.SAVE);
         if (wasRunning) {
@@ -220,6 +222,12 @@ public final class SaveOps {
             job.monitorVoid(() -> mon.execute("migrate_cancel"));
             awaitIdle(dom, mon, job::monitor);
             if (wasRunning) {
+                try {
+                    host.lifecycle().acquireLocksBeforeCont(dom, run, st -> job.remote(st::get));
+                } catch (VirtException e) {
+                    restoreState(dom, run, false); // paused, without its locks: a resume retries them
+                    throw e;
+                }
                 job.monitorVoid(() -> mon.execute("cont"));
             }
             restoreState(dom, run, wasRunning);
@@ -246,6 +254,12 @@ public final class SaveOps {
             QmpMonitor mon = LifecycleOps.monitor(run);
             awaitIdle(dom, mon, job::monitor);
             if (wasRunning) {
+                try {
+                    host.lifecycle().acquireLocksBeforeCont(dom, run, st -> job.remote(st::get));
+                } catch (VirtException e) {
+                    restoreState(dom, run, false); // paused, without its locks: a resume retries them
+                    throw e;
+                }
                 job.monitorVoid(() -> mon.execute("cont"));
             }
             restoreState(dom, run, wasRunning);

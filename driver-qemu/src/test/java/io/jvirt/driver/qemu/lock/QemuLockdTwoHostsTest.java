@@ -6,8 +6,10 @@ import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.DomainState;
 import io.jvirt.api.ErrorCode;
+import io.jvirt.api.JobInfo;
 import io.jvirt.api.Virt;
 import io.jvirt.api.VirtException;
+import io.jvirt.driver.qemu.QemuDriver;
 import io.jvirt.driver.qemu.process.ProcInfo;
 import io.jvirt.driver.qemu.process.StatusFile;
 import io.jvirt.driver.qemu.testutil.Embed;
@@ -180,6 +182,53 @@ class QemuLockdTwoHostsTest {
             Domain va2 = a.createDomain(xml("va", disk, null, null));
             assertEquals(DomainState.RUNNING, va2.state().state());
             va2.destroy();
+        }
+    }
+
+    @Test
+    void saveReleasesAtStopACancelledSaveReacquiresAndRestoreHoldsTheDiskAgain() throws Exception {
+        Path saves = Files.createDirectories(tmp.resolve("saves"));
+        Path img = saves.resolve("va.save");
+        try (Connection a = Virt.open(Embed.uri(rootA)); Connection b = Virt.open(Embed.uri(rootB))) {
+            a.unwrap(QemuDriver.class).setSaveBandwidth(32 * 1024); // slow enough to look inside the save
+            Domain va = a.createDomain(xml("va", disk, null, null));
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()));
+
+            java.util.concurrent.CompletableFuture<Void> save = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    va.save(img);
+                    save.complete(null);
+                } catch (Throwable t) {
+                    save.completeExceptionally(t);
+                }
+            });
+            await("the save to stream memory", 20_000, () -> {
+                JobInfo info = va.jobInfo();
+                return info.type() == JobInfo.Type.UNBOUNDED || info.type() == JobInfo.Type.BOUNDED
+                        ? info.memProcessed() > 0 : save.isDone();
+            });
+            assertTrue(!save.isDone(), "the save ended too early to be looked at");
+            assertEquals(DomainState.PAUSED, va.state().state());
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()), "stopped vCPUs hold no lock");
+            assertNotNull(StatusFile.read(rootA.resolve("run/va.status.json")).lockState(), "the released state is kept");
+
+            va.abortJob();
+            java.util.concurrent.ExecutionException aborted = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> save.get(10, TimeUnit.SECONDS));
+            assertEquals(ErrorCode.OPERATION_ABORTED, ((VirtException) aborted.getCause()).code(), aborted.getCause().toString());
+            assertEquals(DomainState.RUNNING, va.state().state());
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()), "running again, with its lock");
+            assertBusy(b, xml("vb", disk, null, null), disk);
+
+            a.unwrap(QemuDriver.class).setSaveBandwidth(0);
+            va.save(img);
+            assertEquals(List.of(), LockdHolders.of(daemon.socket(), disk.toString()), "saved: QEMU gone, no lock");
+            Domain r = a.restoreDomain(img);
+            assertEquals(DomainState.RUNNING, r.state().state());
+            assertEquals(List.of("va"), LockdHolders.of(daemon.socket(), disk.toString()), "restored: locked before cont");
+            assertBusy(b, xml("vb", disk, null, null), disk);
+            r.destroy();
         }
     }
 
