@@ -23,6 +23,11 @@ _launch_stale() {
   if ! jar=$(_launch_jar "$root" "$module") || [ ! -f "$cpfile" ]; then
     echo "first run"; return
   fi
+  # a pom newer than the class path file may have changed the dependencies: the cached class path
+  # would then miss a jar even though every module's jar is up to date
+  if [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml -newer "$cpfile" -print -quit 2>/dev/null)" ]; then
+    echo "dependencies may have changed"; return
+  fi
   IFS=: read -r -a entries < "$cpfile" || true
   entries+=("$jar")
   for entry in "${entries[@]}"; do
