@@ -164,11 +164,7 @@ final class LockdLockManager implements LockManager {
                             + settings.socket() + ") made by the child, got " + connections.size());
                 }
                 LockdClient.callOver(connections.getFirst(), register(true));
-                // the first acquire (before cont) follows in some 50 ms, once QEMU is up: make the
-                // driver connection meanwhile, off the start path (a failure only means that the
-                // acquire connects itself)
-                Thread.ofVirtual().name("lockd-connect-" + owner.name()).start(this::prepareConnection);
-                return;
+                return; // the first acquire makes the session's own connection (drivers run it beside QEMU's start-up)
             }
             if (!connections.isEmpty()) {
                 throw new VirtException(ErrorCode.INVALID_ARG, "connections are only used with REGISTER_ONLY");
@@ -251,26 +247,6 @@ final class LockdLockManager implements LockManager {
             } catch (VirtException e) {
                 fresh.close();
                 throw e;
-            }
-        }
-
-        /** Connects and registers a driver connection for the next call, unless one is kept. */
-        private void prepareConnection() {
-            if (closed || kept.get() != null) {
-                return;
-            }
-            try {
-                LockdClient c = LockdClient.connect(settings.socket(), "connect for " + owner.describe());
-                try {
-                    c.call(register(false));
-                } catch (RuntimeException e) {
-                    c.close();
-                    throw e;
-                }
-                keep(c);
-            } catch (RuntimeException e) {
-                System.getLogger(LockdLockManager.class.getName()).log(System.Logger.Level.DEBUG,
-                        "preparing a jvirt-lockd connection for {0} failed: {1}", owner.describe(), e.getMessage());
             }
         }
 

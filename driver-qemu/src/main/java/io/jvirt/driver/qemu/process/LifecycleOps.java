@@ -192,6 +192,14 @@ public final class LifecycleOps {
             return null;
         });
         Thread.ofVirtual().name("status-" + d.name()).start(firstStatus);
+        // the disk locks are taken while QEMU starts up, too: with -S it runs no guest code before
+        // cont, so holding them from here on is as safe as from just before cont, and the daemon
+        // round trips (or a lease acquisition) leave the start path; joined before cont
+        FutureTask<Void> locking = new FutureTask<>(() -> {
+            lock.acquire(null); // every disk and lease
+            return null;
+        });
+        Thread.ofVirtual().name("locks-" + d.name()).start(locking);
         try {
             long tStatus = System.nanoTime();
             QmpMonitor.Options opts = QmpMonitor.Options.defaults()
@@ -204,7 +212,7 @@ public final class LifecycleOps {
             awaitStatus(firstStatus);
             long tMonitor = System.nanoTime();
             tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
-            job.remoteVoid(() -> lock.acquire(null)); // every disk and lease, before the vCPUs start
+            job.remoteVoid(() -> await(locking, "taking the disk locks")); // before the vCPUs start
             long tLocked = System.nanoTime();
             if (incoming) {
                 return; // restore: the caller loads the stream, then sends cont
@@ -230,6 +238,11 @@ public final class LifecycleOps {
                 awaitStatus(firstStatus);
             } catch (RuntimeException ignored) {
                 // the start failed anyway; stop() below replaces or removes the status file
+            }
+            try {
+                job.remoteVoid(() -> await(locking, "taking the disk locks")); // no release racing an acquire
+            } catch (RuntimeException ignored) {
+                // refused or failed: the release below is harmless either way
             }
             if (d.privateData() == run) {
                 run.destroying = true;
@@ -562,19 +575,24 @@ public final class LifecycleOps {
 
     /** Waits for a status write started in the background (bounded: a local file write). */
     private static void awaitStatus(FutureTask<Void> write) {
+        await(write, "writing the status file");
+    }
+
+    /** Waits (at most 60 s) for a task of the start path run beside QEMU's start-up; rethrows its failure. */
+    private static void await(FutureTask<Void> task, String what) {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    write.get(60, TimeUnit.SECONDS);
+                    task.get(60, TimeUnit.SECONDS);
                     return;
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (TimeoutException e) {
-                    throw new VirtException(ErrorCode.SYSTEM_ERROR, "status file write did not finish within 60 s");
+                    throw new VirtException(ErrorCode.OPERATION_TIMEOUT, what + " did not finish within 60 s");
                 } catch (ExecutionException e) {
                     throw e.getCause() instanceof RuntimeException r ? r
-                            : new VirtException(ErrorCode.SYSTEM_ERROR, "status file write failed: " + e.getCause(), e.getCause());
+                            : new VirtException(ErrorCode.SYSTEM_ERROR, what + " failed: " + e.getCause(), e.getCause());
                 }
             }
         } finally {
