@@ -1,5 +1,7 @@
 package io.jvirt.cli;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,13 +52,7 @@ class JvirshQemuAutostartE2ETest {
     }
 
     private static String xml(String name) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                </domain>""".formatted(name);
+        return FirmwareGuest.xml(name);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.jvirt.cli;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.DomainState;
@@ -152,17 +154,7 @@ class JvirshQemuSystemE2ETest {
             Files.setAttribute(disk, "unix:uid", 4242);
             Files.setAttribute(disk, "unix:gid", 4343);
             Files.setAttribute(disk, "unix:mode", 0440);
-            String xml = """
-                    <domain type='qemu'>
-                      <name>%s</name>
-                      <memory unit='MiB'>64</memory>
-                      <vcpu>1</vcpu>
-                      <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                      <devices>
-                        <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>
-                          <target dev='vda' bus='virtio'/></disk>
-                      </devices>
-                    </domain>""".formatted(name, disk);
+            String xml = FirmwareGuest.xml(name, FirmwareGuest.rawDisk(disk));
 
             Path statusFile = RUN.resolve(name + ".status.json");
             Path log = LOG.resolve(name + ".log");

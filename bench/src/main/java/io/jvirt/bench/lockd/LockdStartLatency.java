@@ -1,5 +1,7 @@
 package io.jvirt.bench.lockd;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
 import io.jvirt.api.Virt;
@@ -37,17 +39,8 @@ final class LockdStartLatency {
         Files.writeString(lockdRoot.resolve("qemu-lockd.conf"), "socket = \"" + socket + "\"\nfile_lockspace_dir = \""
                 + dir.resolve("lockspace") + "\"\n");
         Path nopRoot = Files.createDirectories(dir.resolve("root-nop"));
-        String xml = """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>
-                  <target dev='vda' bus='virtio'/></disk></devices>
-                </domain>""";
-        String xmlLockd = xml.formatted("lockbench-lockd", disk);
-        String xmlNop = xml.formatted("lockbench-nop", disk);
+        String xmlLockd = FirmwareGuest.xml("lockbench-lockd", FirmwareGuest.rawDisk(disk));
+        String xmlNop = FirmwareGuest.xml("lockbench-nop", FirmwareGuest.rawDisk(disk));
         Samples lockd = new Samples(runs);
         Samples nop = new Samples(runs);
         Samples diff = new Samples(runs);

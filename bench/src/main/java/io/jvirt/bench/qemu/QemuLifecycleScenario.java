@@ -1,5 +1,7 @@
 package io.jvirt.bench.qemu;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import com.google.auto.service.AutoService;
 import io.jvirt.api.Connection;
 import io.jvirt.api.Domain;
@@ -36,14 +38,7 @@ public final class QemuLifecycleScenario implements Scenario {
     }
 
     static String xml(String name) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <features><acpi/></features>
-                </domain>""".formatted(name);
+        return FirmwareGuest.xml(name);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.lock;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import io.jvirt.testkit.LockdDaemonProcess;
 
 import io.jvirt.api.Connection;
@@ -94,22 +96,11 @@ class QemuLockdTwoHostsTest {
         StringBuilder disks = new StringBuilder();
         char dev = 'a';
         for (Path[] d : new Path[][]{{exclusive, null}, {shareable, Path.of("shareable")}, {readonly, Path.of("readonly")}}) {
-            if (d[0] == null) {
-                continue;
+            if (d[0] != null) {
+                disks.append(FirmwareGuest.rawDisk(d[0], "vd" + dev++, d[1] == null ? "" : "<" + d[1] + "/>"));
             }
-            disks.append("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='").append(d[0])
-                    .append("'/><target dev='vd").append(dev++).append("' bus='virtio'/>")
-                    .append(d[1] == null ? "" : "<" + d[1] + "/>").append("</disk>\n");
         }
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <devices>
-                  %s</devices>
-                </domain>""".formatted(name, disks);
+        return FirmwareGuest.xml(name, disks.toString());
     }
 
     /** Every process whose command line names {@code root} (QEMUs of that host). */

@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.lock;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import io.jvirt.testkit.SanlockDaemonProcess;
 
 import io.jvirt.api.Connection;
@@ -96,19 +98,10 @@ class QemuSanlockTwoHostsTest {
 
     /** A tiny guest with the shared disk and/or the explicit lease. */
     private String xml(String name, boolean withDisk, boolean withLease) {
-        String devices = (withDisk ? "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='"
-                + disk + "'/><target dev='vda' bus='virtio'/></disk>\n" : "")
-                + (withLease ? "<lease><lockspace>" + LOCKSPACE + "</lockspace><key>vmlease</key><target path='"
+        String devices = (withDisk ? FirmwareGuest.rawDisk(disk) : "")
+                + (withLease ? "    <lease><lockspace>" + LOCKSPACE + "</lockspace><key>vmlease</key><target path='"
                 + leaseFile + "' offset='0'/></lease>\n" : "");
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <devices>
-                  %s</devices>
-                </domain>""".formatted(name, devices);
+        return FirmwareGuest.xml(name, devices);
     }
 
     private void assertBusyOnB(Connection b, String name, boolean withDisk, boolean withLease, String what) {

@@ -1,5 +1,7 @@
 package io.jvirt.driver.qemu.testutil;
 
+import io.jvirt.testkit.FirmwareGuest;
+
 import io.jvirt.driver.qemu.process.ProcInfo;
 import io.jvirt.driver.qemu.process.StatusFile;
 
@@ -17,29 +19,12 @@ public final class Embed {
 
     /** A firmware-only TCG guest. */
     public static String tinyXml(String name) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <features><acpi/></features>
-                </domain>""".formatted(name);
+        return FirmwareGuest.xml(name);
     }
 
     /** A firmware-only TCG guest with one raw virtio disk (the file need not exist). */
     public static String diskXml(String name, Path disk) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <devices>
-                    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>
-                      <target dev='vda' bus='virtio'/></disk>
-                  </devices>
-                </domain>""".formatted(name, disk);
+        return FirmwareGuest.xml(name, FirmwareGuest.rawDisk(disk));
     }
 
     /** The URI of an embed root. */
