@@ -225,27 +225,26 @@ final class LockdLockManager implements LockManager {
                 c.close();
                 c = null;
             }
-            boolean reused = c != null;
-            if (c == null) {
-                c = LockdClient.connect(settings.socket(), purpose);
+            if (c != null) {
+                try {
+                    return exchangeAndKeep(c, req);
+                } catch (VirtException e) {
+                    if (!LockdClient.broken(e)) {
+                        throw e;
+                    }
+                }
             }
+            return exchangeAndKeep(LockdClient.connect(settings.socket(), purpose), req);
+        }
+
+        /** {@code register} + {@code req} over {@code c}; keeps {@code c} afterwards, or closes it on failure. */
+        private JsonNode[] exchangeAndKeep(LockdClient c, ObjectNode req) {
             try {
                 JsonNode[] r = c.exchange(register(false), req);
                 keep(c);
                 return r;
             } catch (VirtException e) {
                 c.close();
-                if (!reused || !LockdClient.broken(e)) {
-                    throw e;
-                }
-            }
-            LockdClient fresh = LockdClient.connect(settings.socket(), purpose);
-            try {
-                JsonNode[] r = fresh.exchange(register(false), req);
-                keep(fresh);
-                return r;
-            } catch (VirtException e) {
-                fresh.close();
                 throw e;
             }
         }

@@ -20,7 +20,7 @@ import java.util.Set;
  * {@link #complete()} on success, then {@link #close()}; a job closed without {@code complete()} is
  * recorded as failed (or cancelled).
  */
-public final class AsyncJob implements AutoCloseable {
+public final class AsyncJob implements AutoCloseable, JobCalls {
     final DomainJobs jobs;
     final AsyncJobKind kind;
     final String api;
@@ -176,16 +176,10 @@ public final class AsyncJob implements AutoCloseable {
     }
 
     /** Calls the monitor inside a nested job: {@code beginNested()} + {@link Job#monitor} + close. */
+    @Override
     public <T, E extends Exception> T monitor(Call<T, E> call) throws E {
         try (Job nested = beginNested()) {
             return nested.monitor(call);
-        }
-    }
-
-    /** {@link #monitor(Call)} for a call without a result. */
-    public <E extends Exception> void monitorVoid(Action<E> action) throws E {
-        try (Job nested = beginNested()) {
-            nested.monitorVoid(action);
         }
     }
 
@@ -194,6 +188,7 @@ public final class AsyncJob implements AutoCloseable {
      * and no nested job held, so that allowed jobs run meanwhile. Afterwards checks that the domain
      * exists and that this job is still current and not cancelled.
      */
+    @Override
     public <T, E extends Exception> T remote(Call<T, E> call) throws E {
         jobs.requireLocked("make a remote call");
         Job held = jobs.active;
@@ -216,13 +211,6 @@ public final class AsyncJob implements AutoCloseable {
         return result;
     }
 
-    /** {@link #remote(Call)} for a call without a result. */
-    public <E extends Exception> void remoteVoid(Action<E> action) throws E {
-        remote(() -> {
-            action.run();
-            return null;
-        });
-    }
 
     /**
      * Sleeps up to {@code d} with the domain lock dropped (e.g. between progress polls), waking at

@@ -12,7 +12,7 @@ import java.time.Duration;
  * work, re-take it, and re-check that the domain still exists (and, for monitor calls, still runs)
  * and, for a nested job, that its async job is still the one that began it.
  */
-public final class Job implements AutoCloseable {
+public final class Job implements AutoCloseable, JobCalls {
     final DomainJobs jobs;
     final JobKind kind;
     final String api;
@@ -63,6 +63,7 @@ public final class Job implements AutoCloseable {
      * "domain is not running"} if it stopped, or the async job's error if it ended or was cancelled.
      * If the call itself throws, that exception propagates (the lock is re-taken first).
      */
+    @Override
     public <T, E extends Exception> T monitor(Call<T, E> call) throws E {
         enter(true, "call the monitor");
         inMonitor = true;
@@ -78,13 +79,6 @@ public final class Job implements AutoCloseable {
         return result;
     }
 
-    /** {@link #monitor(Call)} for a call without a result. */
-    public <E extends Exception> void monitorVoid(Action<E> action) throws E {
-        monitor(() -> {
-            action.run();
-            return null;
-        });
-    }
 
     /**
      * Drops the domain lock for monitor work until the returned scope closes; closing re-takes the
@@ -113,6 +107,7 @@ public final class Job implements AutoCloseable {
      * Waits on something outside the domain (a migration peer, an SDK call) with the domain lock
      * dropped; afterwards checks that the domain still exists and, for a nested job, its async job.
      */
+    @Override
     public <T, E extends Exception> T remote(Call<T, E> call) throws E {
         enter(false, "make a remote call");
         int holds = jobs.releaseAll();
@@ -126,13 +121,6 @@ public final class Job implements AutoCloseable {
         return result;
     }
 
-    /** {@link #remote(Call)} for a call without a result. */
-    public <E extends Exception> void remoteVoid(Action<E> action) throws E {
-        remote(() -> {
-            action.run();
-            return null;
-        });
-    }
 
     private void enter(boolean requireActive, String what) {
         jobs.requireLocked(what);

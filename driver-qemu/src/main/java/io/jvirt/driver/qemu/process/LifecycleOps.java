@@ -22,6 +22,7 @@ import io.jvirt.spi.DomainObj;
 import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.job.AsyncJob;
 import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobCalls;
 import io.jvirt.spi.job.JobKind;
 import io.jvirt.spi.process.SpawnRequest;
 import io.jvirt.spi.process.SpawnedProcess;
@@ -40,8 +41,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -209,7 +208,7 @@ public final class LifecycleOps {
                     () -> ProcInfo.isAlive(run.pid)));
             run.monitor = mon;
             long tConnected = System.nanoTime();
-            awaitStatus(firstStatus);
+            await(firstStatus, "writing the status file");
             long tMonitor = System.nanoTime();
             tStatus += tMonitor - tConnected; // the wait for the status file, if any, counts as "status"
             job.remoteVoid(() -> await(locking, "taking the disk locks")); // before the vCPUs start
@@ -235,7 +234,7 @@ public final class LifecycleOps {
             host.emit(d, Lifecycle.STARTED, "Booted");
         } catch (RuntimeException e) {
             try {
-                awaitStatus(firstStatus);
+                await(firstStatus, "writing the status file");
             } catch (RuntimeException ignored) {
                 // the start failed anyway; stop() below replaces or removes the status file
             }
@@ -426,8 +425,7 @@ public final class LifecycleOps {
             QemuRun run = dom.privateData();
             QmpMonitor mon = monitor(run);
             job.monitorVoid(() -> mon.execute("stop"));
-            String lockState = releaseLocks(job, run);
-            run.status = run.status.withLockState(lockState);
+            releaseLocksAfterStop(job, run);
             setState(dom, run, DomainState.PAUSED, StateReason.USER);
             host.emit(dom, Lifecycle.SUSPENDED, "Paused");
         }
@@ -442,13 +440,12 @@ public final class LifecycleOps {
             }
             QemuRun run = dom.privateData();
             QmpMonitor mon = monitor(run);
-            acquireLocks(job, dom, run); // before cont; a failure leaves the domain paused
+            acquireLocksBeforeCont(job, dom, run); // a failure leaves the domain paused
             try {
                 job.monitorVoid(() -> mon.execute("cont"));
             } catch (RuntimeException e) {
                 throw contFailed(job, dom, run, mon, e);
             }
-            run.status = run.status.withLockState(null);
             setState(dom, run, DomainState.RUNNING, StateReason.UNPAUSED);
             host.emit(dom, Lifecycle.RESUMED, "Unpaused");
         }
@@ -475,7 +472,7 @@ public final class LifecycleOps {
                     "cannot resume domain '" + dom.name() + "': " + cause.getMessage()
                             + " (its locks are kept: QEMU could not be confirmed paused: " + stopError.getMessage() + ")", cause);
         }
-        run.status = run.status.withLockState(releaseLocks(job, run));
+        releaseLocksAfterStop(job, run);
         saveStatus(run);
         return new VirtException(cause instanceof VirtException v ? v.code() : ErrorCode.OPERATION_FAILED,
                 "cannot resume domain '" + dom.name() + "' (it stays paused, its locks released): " + cause.getMessage(), cause);
@@ -497,43 +494,20 @@ public final class LifecycleOps {
     }
 
     /**
-     * For a long job that stopped the vCPUs itself (save): releases the domain's locks and keeps
-     * their state in the status file, as a suspend does. {@code remote} runs the daemon call with
-     * the domain lock dropped (the job's {@code remote}). Lock and job held.
+     * After the vCPUs stopped (suspend, save): releases the domain's locks and keeps their state in
+     * {@code run}'s status for the next acquire; the caller's next state change writes it to disk.
+     * Lock and job held (dropped for the I/O).
      */
-    public void releaseLocksAfterStop(QemuRun run, Function<Supplier<String>, String> remote) {
-        DomainLock lock = run.lock;
-        if (lock == null) {
-            return;
-        }
-        run.status = run.status.withLockState(remote.apply(lock::releaseQuietly));
-        saveStatus(run);
+    public void releaseLocksAfterStop(JobCalls job, QemuRun run) {
+        run.status = run.status.withLockState(releaseLocks(job, run));
     }
 
     /**
-     * Before such a job sends {@code cont} again (a failed or cancelled save): acquires the locks
-     * with the kept state, so the vCPUs never run without them; a failure (e.g. another host took
-     * the disk meanwhile) leaves the domain paused. {@code remote} as above. Lock and job held.
+     * Before {@code cont} after such a stop (resume, a failed or cancelled save): acquires the
+     * locks with the kept state, so the vCPUs never run without them; a failure (e.g. another host
+     * took the disk meanwhile) leaves the domain paused. Lock and job held (dropped for the I/O).
      */
-    public void acquireLocksBeforeCont(DomainObj d, QemuRun run, Function<Supplier<String>, String> remote) {
-        DomainLock lock = run.lock;
-        if (lock == null) {
-            return;
-        }
-        String saved = run.status.lockState();
-        try {
-            remote.apply(() -> {
-                lock.acquire(saved);
-                return null;
-            });
-        } catch (VirtException e) {
-            throw new VirtException(e.code(), "cannot resume domain '" + d.name() + "' (it stays paused): " + e.getMessage(), e);
-        }
-        run.status = run.status.withLockState(null);
-    }
-
-    /** Acquires the domain's locks with the state kept since the last release. Lock and job held (dropped for the I/O). */
-    private void acquireLocks(Job job, DomainObj d, QemuRun run) {
+    public void acquireLocksBeforeCont(JobCalls job, DomainObj d, QemuRun run) {
         DomainLock lock = run.lock;
         if (lock == null) {
             return;
@@ -544,6 +518,7 @@ public final class LifecycleOps {
         } catch (VirtException e) {
             throw new VirtException(e.code(), "cannot resume domain '" + d.name() + "' (it stays paused): " + e.getMessage(), e);
         }
+        run.status = run.status.withLockState(null);
     }
 
     /**
@@ -552,7 +527,7 @@ public final class LifecycleOps {
      * owner's locks when it notices the process's connection close, but that is asynchronous; an
      * explicit release makes them free when the call returns.
      */
-    private static String releaseLocks(Job job, QemuRun run) {
+    private static String releaseLocks(JobCalls job, QemuRun run) {
         DomainLock lock = run.lock;
         return lock == null ? null : job.remote(lock::releaseQuietly);
     }
@@ -571,11 +546,6 @@ public final class LifecycleOps {
         d.setStatus(state, reason);
         run.status = run.status.withState(state.name(), reason.name());
         saveStatus(run);
-    }
-
-    /** Waits for a status write started in the background (bounded: a local file write). */
-    private static void awaitStatus(FutureTask<Void> write) {
-        await(write, "writing the status file");
     }
 
     /** Waits (at most 60 s) for a task of the start path run beside QEMU's start-up; rethrows its failure. */

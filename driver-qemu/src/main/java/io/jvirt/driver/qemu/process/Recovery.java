@@ -158,7 +158,7 @@ final class Recovery {
         }
         LOG.log(System.Logger.Level.INFO, "domain ''{0}'': save was interrupted; cancelling it", d.name());
         job.monitor(() -> mon.execute("migrate_cancel"));
-        SaveOps.awaitIdle(d, mon, job::monitor);
+        SaveOps.awaitIdle(d, mon, job);
         boolean wasRunning = "true".equals(rec.get("wasRunning"));
         if (wasRunning) {
             job.monitor(() -> mon.execute("cont"));

@@ -19,6 +19,7 @@ import io.jvirt.spi.DomainObjList;
 import io.jvirt.spi.job.AsyncJob;
 import io.jvirt.spi.job.AsyncJobKind;
 import io.jvirt.spi.job.Job;
+import io.jvirt.spi.job.JobCalls;
 import io.jvirt.spi.job.JobKind;
 import io.jvirt.spi.job.JobProgress;
 
@@ -126,7 +127,7 @@ public final class SaveOps {
         if (wasRunning) {
             job.monitorVoid(() -> mon.execute("stop"));
             // vCPUs stopped: the disks are free for others until (and unless) they run here again
-            host.lifecycle().releaseLocksAfterStop(run, st -> job.remote(st::get));
+            host.lifecycle().releaseLocksAfterStop(job, run); // written with the state below
         }
         host.lifecycle().setState(dom, run, DomainState.PAUSED, StateReason.SAVE);
         if (wasRunning) {
@@ -220,17 +221,7 @@ public final class SaveOps {
             }
             QmpMonitor mon = LifecycleOps.monitor(run);
             job.monitorVoid(() -> mon.execute("migrate_cancel"));
-            awaitIdle(dom, mon, job::monitor);
-            if (wasRunning) {
-                try {
-                    host.lifecycle().acquireLocksBeforeCont(dom, run, st -> job.remote(st::get));
-                } catch (VirtException e) {
-                    restoreState(dom, run, false); // paused, without its locks: a resume retries them
-                    throw e;
-                }
-                job.monitorVoid(() -> mon.execute("cont"));
-            }
-            restoreState(dom, run, wasRunning);
+            resumeAfterSave(job, dom, run, mon, wasRunning);
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
             LOG.log(System.Logger.Level.WARNING, "domain ''{0}'': cannot resume after the failed save: {1}", dom.name(),
@@ -252,21 +243,30 @@ public final class SaveOps {
                 return;
             }
             QmpMonitor mon = LifecycleOps.monitor(run);
-            awaitIdle(dom, mon, job::monitor);
-            if (wasRunning) {
-                try {
-                    host.lifecycle().acquireLocksBeforeCont(dom, run, st -> job.remote(st::get));
-                } catch (VirtException e) {
-                    restoreState(dom, run, false); // paused, without its locks: a resume retries them
-                    throw e;
-                }
-                job.monitorVoid(() -> mon.execute("cont"));
-            }
-            restoreState(dom, run, wasRunning);
+            resumeAfterSave(job, dom, run, mon, wasRunning);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "domain ''{0}'': cannot resume after the cancelled save: {1}", dom.name(),
                     e.getMessage());
         }
+    }
+
+    /**
+     * Once QEMU's migration has stopped being active: the guest runs again if it ran before the
+     * save, with its disk locks taken back first; when they cannot be (another host took a disk
+     * meanwhile) it stays paused without them, and a later resume retries. Lock and job held.
+     */
+    private void resumeAfterSave(JobCalls job, DomainObj dom, QemuRun run, QmpMonitor mon, boolean wasRunning) {
+        awaitIdle(dom, mon, job);
+        if (wasRunning) {
+            try {
+                host.lifecycle().acquireLocksBeforeCont(job, dom, run);
+            } catch (VirtException e) {
+                restoreState(dom, run, false);
+                throw e;
+            }
+            job.monitorVoid(() -> mon.execute("cont"));
+        }
+        restoreState(dom, run, wasRunning);
     }
 
     private void restoreState(DomainObj dom, QemuRun run, boolean wasRunning) {
@@ -279,18 +279,11 @@ public final class SaveOps {
         }
     }
 
-    /** A monitor call under some job: {@code job::monitor}. */
-    @FunctionalInterface
-    public interface Caller {
-        /** Runs {@code c} as a monitor call. */
-        JsonNode call(io.jvirt.spi.job.Call<JsonNode, RuntimeException> c);
-    }
-
     /** Waits (bounded, 10 s) until QEMU's migration is no longer active. */
-    public static void awaitIdle(DomainObj dom, QmpMonitor mon, Caller caller) {
+    public static void awaitIdle(DomainObj dom, QmpMonitor mon, JobCalls job) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
-            String s = caller.call(() -> mon.execute("query-migrate")).path("status").asText("none");
+            String s = job.monitor(() -> mon.execute("query-migrate")).path("status").asText("none");
             if (!ACTIVE.contains(s)) {
                 return;
             }
